@@ -1,0 +1,253 @@
+"""Words and places: the data files under ``qa/data``, the jieba tokenizer, text normalisation.
+
+Indexing and querying tokenise with the same :func:`tokenize`, so the BM25 index and the
+questions always agree. The data files are plain text so that people can extend them:
+
+- ``places.tsv``: provinces and their prefecture-level cities (general geography);
+- ``union_terms.txt``: trade-union vocabulary for jieba's user dictionary;
+- ``synonyms.txt``: groups of words people use for the same thing (工人 ~ 职工, …);
+- ``stopwords.txt``, ``modifiers.txt`` (高级 in 高级技师), ``surnames.txt`` (for 谁 questions).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+DATA_FILES = ("places.tsv", "union_terms.txt", "synonyms.txt", "stopwords.txt",
+              "modifiers.txt", "surnames.txt")
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Tokens kept for BM25: words with a letter, a digit or a Han character.
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
+
+
+def _read(name: str) -> str:
+    return resources.files("qa.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def _lines(name: str) -> list[str]:
+    return [ln.strip() for ln in _read(name).splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def data_hash() -> str:
+    """Hash of every data file: the index records it, since tokens depend on it."""
+    h = hashlib.sha256()
+    for name in DATA_FILES:
+        h.update(name.encode())
+        h.update(_read(name).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- normalisation
+
+_WIDTH = {**{chr(0xFF10 + i): str(i) for i in range(10)},
+          "％": "%", "．": ".", "\u3000": " ", "\u00a0": " ", "－": "-", "～": "~"}
+_WIDTH_TABLE = str.maketrans(_WIDTH)
+
+
+def fold_width(text: str) -> str:
+    """Full-width digits, %, point and spaces to their ASCII forms; length is preserved."""
+    return text.translate(_WIDTH_TABLE)
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    try:
+        import opencc
+    except ImportError:  # the converter is optional: without it Traditional text stays as is
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to Simplified Chinese (南寧 → 南宁) where OpenCC is installed."""
+    conv = _t2s()
+    if conv is None or not text:
+        return text
+    out = conv.convert(text)
+    # Matching code works on positions, so only a length-preserving conversion is used.
+    return out if len(out) == len(text) else text
+
+
+def normalize(text: str) -> str:
+    """The form every matcher works on: Simplified, ASCII digits, no control characters."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " "
+                   for ch in text)
+    return to_simplified(fold_width(text))
+
+
+# --------------------------------------------------------------------------- places
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Provinces and cities. ``parent`` maps a city to its province."""
+
+    provinces: dict[str, str]          # any name (全称 or short) -> short name
+    cities: dict[str, str]             # city -> province short name
+    ambiguous: frozenset[str]          # cities that are also everyday words
+
+    def is_place(self, name: str) -> bool:
+        return name in self.cities or name in self.provinces
+
+    def province_of(self, name: str) -> str | None:
+        if name in self.cities:
+            return self.cities[name]
+        return self.provinces.get(name)
+
+    def contains(self, outer: str, inner: str) -> bool:
+        """Whether place ``inner`` lies in ``outer`` (a city in its province)."""
+        return outer in self.provinces and self.cities.get(inner) == self.provinces[outer]
+
+    def level(self, name: str) -> str:
+        return "province" if name in self.provinces else "city"
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    provinces: dict[str, str] = {}
+    cities: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for line in _read("places.tsv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        full, shorts, city_list = (line.split("\t") + ["", ""])[:3]
+        names = [s for s in shorts.split("|") if s]
+        short = names[0] if names else full
+        for n in [full, *names]:
+            provinces[n] = short
+        for c in city_list.split():
+            if c.endswith("*"):
+                c = c[:-1]
+                ambiguous.add(c)
+            cities[c] = short
+    return Gazetteer(provinces, cities, frozenset(ambiguous))
+
+
+_SUFFIX = "(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市|地区|州|盟)"
+
+
+@functools.lru_cache(maxsize=1)
+def _place_regex() -> re.Pattern:
+    g = gazetteer()
+    names = sorted(set(g.provinces) | set(g.cities), key=len, reverse=True)
+    return re.compile("(" + "|".join(map(re.escape, names)) + ")(" + _SUFFIX + ")?")
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    name: str      # canonical short name: 南宁, 广西
+    start: int
+    end: int
+    suffixed: bool  # written with 市/省/…
+
+
+def find_places(text: str) -> list[PlaceMention]:
+    """Places named in ``text`` (already normalised), left to right, without overlaps.
+
+    A city that is also an everyday word (安康 of 安康杯) counts only with a suffix.
+    """
+    g = gazetteer()
+    found = []
+    for m in _place_regex().finditer(text):
+        name, suffix = m.group(1), m.group(2)
+        if name in g.ambiguous and not suffix:
+            continue
+        if name in g.provinces and name not in g.cities:
+            name = g.provinces[name]
+        found.append(PlaceMention(name, m.start(), m.end(), bool(suffix)))
+    return found
+
+
+# --------------------------------------------------------------------------- word lists
+
+@functools.lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """word -> the other words of its group (the word itself excluded)."""
+    table: dict[str, set[str]] = {}
+    for line in _lines("synonyms.txt"):
+        group = line.split()
+        for w in group:
+            table.setdefault(w, set()).update(x for x in group if x != w)
+    return {w: tuple(sorted(v, key=len, reverse=True)) for w, v in table.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(w for ln in _lines("stopwords.txt") for w in ln.split())
+
+
+@functools.lru_cache(maxsize=1)
+def modifiers() -> tuple[str, ...]:
+    return tuple(sorted(_lines("modifiers.txt"), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1)
+def surnames() -> tuple[frozenset[str], frozenset[str]]:
+    """(single-character surnames, two-character surnames)."""
+    words = [w for ln in _lines("surnames.txt") for w in ln.split()]
+    return (frozenset(w for w in words if len(w) == 1),
+            frozenset(w for w in words if len(w) == 2))
+
+
+def union_terms() -> list[str]:
+    return _lines("union_terms.txt")
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+_tokenizer = None
+_tokenizer_lock = threading.Lock()
+
+
+def tokenizer():
+    """The shared jieba tokenizer with the places and union terms added (built once)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _tokenizer_lock:
+            if _tokenizer is None:
+                import jieba
+                jieba.setLogLevel(logging.WARNING)
+                tk = jieba.Tokenizer()
+                tk.initialize()
+                g = gazetteer()
+                for name in set(g.provinces) | set(g.cities):
+                    if len(name) >= 2:
+                        tk.add_word(name, freq=20000)
+                        if name in g.cities:
+                            tk.add_word(name + "市", freq=20000)
+                for term in union_terms():
+                    tk.add_word(term, freq=20000)
+                for group in synonyms().values():
+                    for w in group:
+                        if len(w) >= 2:
+                            tk.add_word(w)
+                _tokenizer = tk
+    return _tokenizer
+
+
+def words(text: str) -> list[str]:
+    """jieba's precise segmentation of normalised text, word-like tokens only."""
+    return [w for w in tokenizer().lcut(normalize(text)) if _WORDLIKE.search(w)]
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25: jieba's search mode (words and their parts), lower case, no stopwords."""
+    stop = stopwords()
+    out = []
+    for w in tokenizer().cut_for_search(normalize(text)):
+        w = w.strip().lower()
+        if w and w not in stop and _WORDLIKE.search(w):
+            out.append(w)
+    return out
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
