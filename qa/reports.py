@@ -1,0 +1,470 @@
+"""Reading reports: encodings, OCR repair, articles (sections), places and dates.
+
+The bundled reports are OCR'd newspaper pages. A page holds several articles, one per city,
+union or company; paragraphs are broken mid-sentence by blank lines, some paragraphs are
+printed twice, and page headers, photo captions and bylines sit between the paragraphs.
+:func:`parse_report` turns such a page into a :class:`Report`: the cleaned, answerable text
+(one paragraph a line), the articles found in it and, for every paragraph, the place or
+organisation it is about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ReportError
+from .lexicon import find_places, gazetteer, normalize
+
+REPORT_SUFFIXES = (".txt", ".md")
+MAX_REPORT_BYTES = 200 * 1024 * 1024
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode_report(data: bytes, name: str = "report") -> str:
+    """Decode the bytes of a report: UTF-8 (with or without BOM), UTF-16, GB18030/GBK.
+
+    Raises:
+        ReportError: empty, binary or in no encoding this reads.
+    """
+    if not data.strip():
+        raise ReportError(name, "文件为空 (empty file)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _checked(data[3:].decode("utf-8", errors="strict"), name)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _checked(data.decode("utf-16"), name)
+        except UnicodeDecodeError as exc:
+            raise ReportError(name, f"UTF-16 解码失败 (undecodable UTF-16: {exc.reason})") from None
+    sample = data[:4096]
+    if sample.count(b"\x00") > len(sample) // 4:
+        # UTF-16 without BOM: every other byte of ASCII and CJK text in the BMP is often NUL.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                return _checked(data.decode(enc), name)
+            except (UnicodeDecodeError, ReportError):
+                continue
+        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+    if b"\x00" in sample:
+        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return _checked(data.decode(enc), name)
+        except UnicodeDecodeError:
+            continue
+    raise ReportError(name, "无法识别的编码：请存为 UTF-8 或 GB18030 (unknown encoding)")
+
+
+def _checked(text: str, name: str) -> str:
+    """Reject decodings that are not plausible text (control characters, no letters)."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ReportError(name, "文件为空 (empty file)")
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF)
+    if bad > max(3, len(sample) // 50):
+        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+    if not re.search(r"[\w]", sample):
+        raise ReportError(name, "没有可读的文字 (no readable text)")
+    return text
+
+
+def read_report(path: str | Path) -> str:
+    """Read one report file and return its text.
+
+    Raises:
+        ReportError: missing, too large, or not decodable as text.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReportError(path.name, f"无法读取 (cannot read: {exc.strerror})") from None
+    if size > MAX_REPORT_BYTES:
+        raise ReportError(path.name, f"文件过大 {size // 2**20} MB，上限 {MAX_REPORT_BYTES // 2**20} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReportError(path.name, f"无法读取 (cannot read: {exc.strerror})") from None
+    return decode_report(data, path.name)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of the cleaned text; ``start``/``end`` are offsets into ``Report.text``."""
+
+    text: str
+    start: int
+    end: int
+    section: int          # index into Report.sections
+    place: str | None     # the city, province or organisation the paragraph is about
+    heading: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """An article of a report: its title and the place or organisation it is about."""
+
+    title: str
+    place: str | None
+    org: str | None
+
+
+@dataclass
+class Report:
+    """A cleaned report. ``text`` is the answerable text, one paragraph a line."""
+
+    source: str
+    title: str
+    date: str | None               # "2013-09-23", or a year "2008" when only that is implied
+    text: str
+    sections: list[Section]
+    paragraphs: list[Paragraph]
+    dropped: dict[str, int] = field(default_factory=dict)   # what cleaning removed, by kind
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+
+# --------------------------------------------------------------------------- block kinds
+
+_PAGE_HEADER = re.compile(
+    r"^\s*(?:第?\d{1,3}版?\s*)?(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:星期|周)[一二三四五六日天]\s*(?:第?\d{1,3}版?)?\s*$")
+_BYLINE = re.compile(
+    r"^\s*(?:\d{1,3}\s+)?(?:□|■|◎|●)?\s*(?:本报|本版|本刊|记者|通讯员|特约|作者\s*[:：]|文\s*/\s*图|图\s*/\s*文|"
+    r"摄影\s*[:：]|责任编辑|编辑\s*[:：])")
+_PERSON_BYLINE = re.compile(
+    r"^[\u4e00-\u9fff、，]{2,40}(?:主席|书记|主任|记者|局长|市长|经理|董事长|会长|部长|厂长)\s+[\u4e00-\u9fff]{2,4}$")
+_CAPTION_WORDS = re.compile(
+    r"(?:合影|留影|仪式|典礼|揭牌|开幕式|闭幕式|剪彩|现场|活动|报告会|座谈会|颁奖|参观|调研|慰问|送清凉|比赛|演出|"
+    r"中心|一角|风采|掠影|剪影)[。]?$|[（(](?:左|右|中|前排|后排)[一二三四五六七八九\d]?[）)]")
+_SENTENCE_END = "。！？!?；;…"
+_CLOSERS = "”’」』）)》"
+_ORG = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,12}?(?:壮族自治区|回族自治区|维吾尔自治区|自治区|省|市|县|区)?"
+    r"(?:总工会|工会|市委|人民政府))"
+    r"|(?:[\u4e00-\u9fffA-Za-z]{2,20}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)(?:工会)?)")
+
+
+def _ends_sentence(text: str) -> bool:
+    t = text.rstrip(_CLOSERS + " ")
+    return bool(t) and t[-1] in _SENTENCE_END
+
+
+def _is_heading_like(text: str) -> bool:
+    """Short, without sentence punctuation inside: a title or a sub-heading."""
+    if len(text) > 45 or len(text) < 2:
+        return False
+    if re.match(r"^\d{4}年[^，,]{0,8}[，,]", text):
+        return False   # "2010年底，内江市总工会…" opens a paragraph, not a heading
+    if any(p in text for p in "。！？；;!?"):
+        return False
+    return not text.endswith(("，", "、", ",", "：", ":"))
+
+
+def _entity(text: str) -> tuple[str | None, str | None]:
+    """The (place, organisation) a title names, if any: 柳州市总工会 → (柳州, 柳州市总工会)."""
+    norm = normalize(text)
+    for m in _ORG.finditer(norm):
+        org = m.group(0)
+        places = find_places(org)
+        if places:
+            # The most specific place: a city wins over its province (四川泸州市 → 泸州).
+            cities = [p.name for p in places if p.name in gazetteer().cities]
+            return (cities[-1] if cities else places[-1].name), org
+    return None, None
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class _Block:
+    text: str
+    gap_before: int
+    gap_after: int = 0
+    kind: str = "body"        # body | heading | header | byline | caption | duplicate
+    markdown: bool = False
+
+
+def _blocks(raw: str) -> list[_Block]:
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    raw = re.sub(r"</?(?:sub|sup|b|i|u|br|span|font|strong|em)\b[^>]*>", "", raw, flags=re.I)
+    blocks: list[_Block] = []
+    gap = 0
+    current: list[str] = []
+    for line in raw.split("\n"):
+        if line.strip():
+            current.append(line)
+            continue
+        if current:
+            blocks.append(_Block("\n".join(current), gap))
+            current = []
+            gap = 0
+        gap += 1
+    if current:
+        blocks.append(_Block("\n".join(current), gap))
+        gap = 0
+    if blocks:
+        blocks[0].gap_before = 0  # blank lines at the top of a file say nothing of the first block
+    for i, b in enumerate(blocks):
+        b.gap_after = blocks[i + 1].gap_before if i + 1 < len(blocks) else 3
+    return blocks
+
+
+def _classify(blocks: list[_Block]) -> str | None:
+    """Set each block's kind; return the date of the page header, if any."""
+    date = None
+    seen: set[str] = set()
+    for b in blocks:
+        lines = [ln.strip() for ln in b.text.split("\n") if ln.strip()]
+        flat = "".join(ln.rstrip() for ln in lines) if len(lines) > 1 else lines[0]
+        m = re.match(r"^(#{1,6})\s*(.*)$", flat)
+        if m:
+            b.markdown, flat = True, m.group(2).strip()
+        b.text = re.sub(r"[ \t]+", " ", flat).strip()
+        key = re.sub(r"\s+", "", b.text)
+        header = _PAGE_HEADER.match(b.text)
+        if header:
+            b.kind = "header"
+            y, mo, d = (int(x) for x in header.groups())
+            date = date or f"{y:04d}-{mo:02d}-{d:02d}"
+        elif _BYLINE.match(b.text) or _PERSON_BYLINE.match(b.text):
+            b.kind = "byline"
+        elif len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text:
+            b.kind = "caption"          # a caption or an advert set in short lines
+        elif key in seen and len(key) >= 6:
+            b.kind = "duplicate"
+        elif b.markdown:
+            b.kind = "heading"
+        elif _is_heading_like(b.text) or (b.text.endswith(("，", ",")) and len(b.text) <= 30):
+            # Photo captions sit after a wide gap (the picture's place); titles do not.
+            wide_before, wide_after = b.gap_before >= 2, b.gap_after >= 2
+            looks_caption = bool(_CAPTION_WORDS.search(b.text))
+            if wide_before or (wide_after and looks_caption and not _entity_title(b.text)):
+                b.kind = "caption"
+            else:
+                b.kind = "heading"
+        elif (b.gap_before >= 2 and len(b.text) <= 60 and _CAPTION_WORDS.search(b.text)
+              and "。" not in b.text.rstrip("。")):
+            b.kind = "caption"
+        if b.kind in ("body", "heading"):
+            seen.add(key)
+    return date
+
+
+def _entity_title(text: str) -> bool:
+    return _entity(text)[1] is not None
+
+
+def _straddles_word(a: str, b: str) -> bool:
+    """Whether a word runs across the break between ``a`` and ``b`` (…工作平 / 台。…)."""
+    from .lexicon import tokenizer
+    if not (a and b and "\u4e00" <= a[-1] <= "\u9fff" and "\u4e00" <= b[0] <= "\u9fff"):
+        return False
+    left, right = a[-6:], b[:6]
+    pos = 0
+    for w in tokenizer().cut(left + right, HMM=False):
+        end = pos + len(w)
+        if pos < len(left) < end and tokenizer().FREQ.get(w, 0) >= 100:
+            return True
+        pos = end
+    return False
+
+
+def _repair(blocks: list[_Block]) -> list[_Block]:
+    """Join paragraphs broken mid-sentence ("打造维权工作平" / "台。…"), skipping what was dropped.
+
+    A body paragraph that does not end a sentence runs on into the next body paragraph; a short
+    line that looked like a heading runs on when a word straddles the break (平 / 台, 相 / 继),
+    and a heading ending in a comma runs on into the next heading.
+    """
+    kept = [b for b in blocks if b.kind in ("body", "heading")]
+    out: list[_Block] = []
+    for b in kept:
+        if out:
+            prev = out[-1]
+            body_break = (prev.kind == "body" and b.kind == "body" and not _ends_sentence(prev.text))
+            word_break = (prev.kind == "heading" and b.kind == "body" and not prev.markdown
+                          and not _entity_title(prev.text) and _straddles_word(prev.text, b.text))
+            heading_break = (prev.kind == "heading" and b.kind == "heading" and not prev.markdown
+                             and prev.text.endswith(("，", ",")))
+            if body_break or heading_break or word_break:
+                prev.text = prev.text + b.text
+                if word_break:
+                    prev.kind = "body"
+                continue
+        out.append(_Block(b.text, b.gap_before, b.gap_after, b.kind, b.markdown))
+    return out
+
+
+def _report_date(text: str, header_date: str | None) -> str | None:
+    """The page header's date, else the latest year the text gives (plan ranges excluded)."""
+    if header_date:
+        return header_date
+    text = normalize(text)
+    # "2018—2020年" plans and "(2011-2015)" ranges look ahead: only their first year counts.
+    text = re.sub(r"((?:19|20)\d{2})\s*[-—–~]\s*(?:19|20)\d{2}", r"\1", text)
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?=年|\s*[-—~至到])", text)]
+    return str(max(years)) if years else None
+
+
+_SUBJECT = r"(?:市总工会|总工会|工会|市委|市政府|市)"
+
+
+def _subject_place(text: str) -> str | None:
+    """A city named as the subject near the start of a paragraph (绵阳工会…, 四川绵阳市总工会…)."""
+    head = normalize(text[:40])
+    for p in find_places(head):
+        if p.name not in gazetteer().cities:
+            continue
+        rest = head[p.end:]
+        if p.suffixed and head[p.end - 1] == "市" or re.match(_SUBJECT, rest):
+            return p.name
+    return None
+
+
+def _title_spans(group: list[_Block]) -> list[tuple[int, int]]:
+    """Where in a run of headings the article titles are, as (first, last + 1) index pairs.
+
+    A title is a heading that names an organisation (柳州市总工会 …, 国投钦州发电有限公司 …),
+    with the "——四川泸州市总工会5年工作纪实" line under it or the heading it subtitles, or a
+    markdown heading followed by a line naming a place (## 确立桥港时代思维… / 为南通实现…).
+    """
+    spans: list[tuple[int, int]] = []
+    for i, g in enumerate(group):
+        if not _entity_title(g.text):
+            continue
+        if g.text.startswith("——"):
+            if i > 0 and (not spans or spans[-1][1] <= i - 1):
+                spans.append((i - 1, i + 1))
+            continue
+        a = i
+        if i > 0 and g.markdown and group[i - 1].markdown and not _entity_title(group[i - 1].text) \
+                and (not spans or spans[-1][1] <= i - 1):
+            a = i - 1
+        b = i + 1
+        while b < len(group) and group[b].text.startswith("——"):
+            b += 1
+        spans.append((a, b))
+    if not spans and len(group) >= 2 and group[0].markdown:
+        for i, g in enumerate(group[1:], start=1):
+            if find_places(normalize(g.text)):
+                spans.append((0, i + 1))
+                break
+    return spans
+
+
+def parse_report(raw: str, source: str) -> Report:
+    """Clean a report and find its articles, places and date.
+
+    Args:
+        raw: the decoded text of the file.
+        source: the file name, used as the citation id.
+    """
+    blocks = _blocks(raw)
+    header_date = _classify(blocks)
+    dropped: dict[str, int] = {}
+    for b in blocks:
+        if b.kind not in ("body", "heading"):
+            dropped[b.kind] = dropped.get(b.kind, 0) + 1
+    blocks = _repair(blocks)
+
+    sections: list[Section] = []
+    paragraphs: list[Paragraph] = []
+    parts: list[str] = []
+    place: str | None = None
+
+    def start_section(title_blocks: list[_Block]) -> None:
+        nonlocal place
+        title = " ".join(t.text for t in title_blocks)
+        found = [_entity(t.text) for t in title_blocks]
+        orgs = [(p, o) for p, o in found if o]
+        if orgs:
+            sec_place, org = orgs[-1]
+        else:
+            names = [p.name for t in title_blocks for p in find_places(normalize(t.text))]
+            sec_place, org = (names[0] if names else None), None
+        sections.append(Section(title=title, place=sec_place, org=org))
+        place = sec_place
+
+    def add(text: str, heading: bool) -> None:
+        start = sum(len(p) + 1 for p in parts)
+        parts.append(text)
+        paragraphs.append(Paragraph(text, start, start + len(text), len(sections) - 1, place, heading))
+
+    i = 0
+    while i < len(blocks):
+        if blocks[i].kind == "heading":
+            j = i
+            while j < len(blocks) and blocks[j].kind == "heading":
+                j += 1
+            group = blocks[i:j]
+            spans = _title_spans(group)
+            if not spans and not sections:
+                spans = [(0, 1)]
+            pos = 0
+            for a, b in spans:
+                for g in group[pos:a]:
+                    if not sections:
+                        start_section([g])   # a banner above the first article
+                    add(g.text, True)
+                start_section(group[a:b])
+                for g in group[a:b]:
+                    add(g.text, True)
+                pos = b
+            for g in group[pos:]:
+                add(g.text, True)
+            i = j
+            continue
+        if not sections:
+            start_section([])
+        text = blocks[i].text
+        # An article whose title was lost (cut off with the page) still names its city
+        # early in its paragraphs: "2012年，绵阳工会通过…".
+        place = _subject_place(text) or place
+        add(text, False)
+        i += 1
+
+    text = "\n".join(parts)
+    title = next((s.title for s in sections if s.org or s.place), sections[0].title if sections else "")
+    return Report(source=source, title=title or source, date=_report_date(text, header_date),
+                  text=text, sections=sections, paragraphs=paragraphs, dropped=dropped)
+
+
+def list_reports(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The report files in ``folder`` (sorted), and (name, reason) for the files passed over.
+
+    ``.txt`` and ``.md`` files are reports; hidden files are ignored; a symlink is followed
+    only when it points inside the folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(str(folder), "报告目录不存在 (no such folder)")
+    root = folder.resolve()
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix.lower() not in REPORT_SUFFIXES:
+            continue
+        if root not in path.resolve().parents:
+            skipped.append((rel.as_posix(), "符号链接指向报告目录之外，未读取 (symlink outside the reports folder)"))
+            continue
+        if not path.is_file():
+            continue
+        files.append(path)
+    return files, skipped
