@@ -1,0 +1,406 @@
+"""Figures in Chinese text: numerals, units, 万/亿, %, 约/近/多/余, ranges, dates; the figure table.
+
+:func:`find_figures` returns every figure of a text with its verbatim span, so that an answer
+can quote "近150万人" exactly as the report prints it while comparing values (1,500,000 人).
+:func:`figure_table` turns passages into rows of the figure table stored with the index: the
+place, metric, value, unit, time and qualifier of each figure, with its passage and sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .lexicon import find_places, fold_width, gazetteer, normalize
+
+# --------------------------------------------------------------------------- numerals
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+             "七": 7, "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+
+
+def parse_chinese_number(text: str) -> float | None:
+    """Value of a Chinese numeral: 三 → 3, 十五 → 15, 一百零八 → 108, 两万 → 20000, 百万 → 1e6.
+
+    Returns None when ``text`` is not a well-formed numeral.
+    """
+    if not text or any(ch not in CN_NUM for ch in text):
+        return None
+    if all(ch in _CN_DIGIT for ch in text) and len(text) > 1:
+        # digit by digit, as in 二〇〇八
+        return float(int("".join(str(_CN_DIGIT[ch]) for ch in text)))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            if digit is not None and _CN_DIGIT[ch] != 0 and digit != 0:
+                return None            # two digits in a row (三四) is not a numeral
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[ch]
+            digit = None
+        else:  # 万 / 亿
+            unit = _CN_BIG[ch]
+            section += digit or 0
+            if section == 0:
+                section = 1
+            if unit == 100_000_000:
+                total = (total + section) * unit
+            else:
+                total += section * unit
+            section, digit = 0, None
+    return float(total + section + (digit or 0))
+
+
+def parse_arabic(text: str) -> float | None:
+    t = fold_width(text).replace(",", "").replace("，", "")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def parse_number(text: str) -> float | None:
+    """Value of a numeral string with an optional 万/亿 tail: "1.5万" → 15000, "三千" → 3000."""
+    t = fold_width(text).strip()
+    if not t:
+        return None
+    m = re.fullmatch(r"(\d+(?:,\d{3})*(?:\.\d+)?)(千万|百万|万|亿|千|百)?", t)
+    if m:
+        base = parse_arabic(m.group(1))
+        mult = {"千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, None: 1}[m.group(2)]
+        return None if base is None else base * mult
+    return parse_chinese_number(t)
+
+
+# --------------------------------------------------------------------------- units
+
+# canonical unit -> the ways it is written; longer spellings first within the regex
+UNITS = {
+    "人次": ["人次", "人(次)", "人（次）"], "人": ["人", "名", "位"], "户": ["户"], "个": ["个"],
+    "家": ["家"], "项": ["项"], "份": ["份"], "条": ["条"], "件": ["件"], "次": ["次"], "场次": ["场次"],
+    "场": ["场"], "期": ["期"], "册": ["册"], "本": ["本"], "台": ["台"], "所": ["所"], "座": ["座"],
+    "支": ["支"], "届": ["届"], "批": ["批"], "对": ["对"], "起": ["起"], "处": ["处"], "种": ["种"],
+    "类": ["类"], "股": ["股"], "篇": ["篇"], "部": ["部"], "张": ["张"], "辆": ["辆"], "艘": ["艘"],
+    "架": ["架"], "枚": ["枚"], "栋": ["栋"], "层": ["层"], "套": ["套"], "间": ["间"], "床": ["床"],
+    "首": ["首"], "集": ["集"], "卷": ["卷"], "席": ["席"], "班": ["班"], "轮": ["轮"], "片": ["片"],
+    "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["岁"], "周年": ["周年"],
+    "元": ["元", "块钱"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
+    "英镑": ["英镑"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
+    "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "㎡", "m²"], "公顷": ["公顷"],
+    "亩": ["亩"], "公里": ["公里", "千米", "km"], "米": ["米", "公尺", "m"], "厘米": ["厘米", "公分", "cm"],
+    "毫米": ["毫米", "公厘", "mm"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg"],
+    "克": ["克", "g"], "小时": ["小时"], "分钟": ["分钟"], "秒": ["秒"], "天": ["天"], "周": ["周"],
+    "个月": ["个月"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
+    "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"],
+}
+_UNIT_OF = {spelling: canon for canon, spellings in UNITS.items() for spelling in spellings}
+_UNIT_RE = "|".join(sorted((re.escape(s) for s in _UNIT_OF), key=len, reverse=True))
+
+# What kind of quantity a unit measures; a question that implies one kind wants it.
+UNIT_CLASS = {
+    "人": "people", "人次": "people", "户": "household",
+    "元": "money", "美元": "money", "欧元": "money", "日元": "money", "港元": "money", "英镑": "money",
+    "%": "percent", "百分点": "percent",
+    "米": "length", "公里": "length", "厘米": "length", "毫米": "length", "英尺": "length", "英里": "length",
+    "平方公里": "area", "平方米": "area", "公顷": "area", "亩": "area",
+    "吨": "weight", "公斤": "weight", "克": "weight",
+    "小时": "time", "分钟": "time", "秒": "time", "天": "time", "周": "time", "个月": "time", "年": "time",
+    "千瓦时": "energy", "千瓦": "power", "兆瓦": "power",
+}
+
+_PREFIX_Q = "约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|上万|近乎|达到约|高达约"
+_SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
+_AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUM = rf"(?:{_AR}|[{CN_NUM}]+)"
+_MULT = "(?:千万|百万|万|亿|千|百)"
+
+FIGURE_RE = re.compile(
+    rf"(?P<pre>{_PREFIX_Q})?"
+    rf"(?P<num>{_NUM})"
+    rf"(?:\s*(?P<sep>[-—–~～至到])\s*(?P<num2>{_NUM}))?"
+    rf"(?P<inf1>多|余)?(?P<mult>{_MULT})?(?P<inf2>多|余)?"
+    rf"(?:\s*(?P<unit>{_UNIT_RE}))?"
+    rf"(?P<suf>{_SUFFIX_Q})?"
+)
+_PERCENT_CN = re.compile(rf"百分之(?P<num>{_NUM})")
+_DATE_RE = re.compile(
+    r"(?P<y>(?:1[5-9]|20)\d{2})\s*年(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
+    r"(?P<tail>底|初|末|中旬|上旬|下旬|前后|以来|中)?"
+    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日|份|底|初|中旬|上旬|下旬|末)?"
+    r"|(?P<h>[01]?\d|2[0-3])\s*[时:：]\s*(?P<mi>[0-5]\d)\s*分?")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a text. ``text`` is verbatim: ``source[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+    value: float | None     # normalised: 1.5万名 → 15000
+    unit: str               # canonical unit: 人, 个, 元, %, 年 … ("" when none)
+    kind: str               # count | percent | money | measure | year | date | ordinal | duration
+    qualifier: str = ""     # 约, 近, 多, 余, 以上 …
+    value_hi: float | None = None   # upper end of a range (8-10个)
+
+    @property
+    def unit_class(self) -> str:
+        return UNIT_CLASS.get(self.unit, "count")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _is_code_context(text: str, start: int, end: int) -> bool:
+    """Digits that are part of a name or code: ISO9000, T-92, "12351" hotline, 4·15, 5·12."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if re.match(r"[A-Za-z_]", before) or (before in "-–" and start > 1 and re.match(r"[A-Za-z]", text[start - 2])):
+        return True
+    if before in "·•." and start > 1 and text[start - 2].isdigit():
+        return True
+    if after in "·•" and end + 1 < len(text) and text[end + 1].isdigit():
+        return True
+    if before in "“\"「『" and after in "”\"」』":
+        return True
+    return False
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every figure in ``text``, left to right, without overlaps.
+
+    Dates (2008年6月, 5月17日) come out as kind ``date``/``year``; plain Chinese numerals
+    count only with a unit after them (三个, 两万人次), so 一线, 十佳 and 五一 are not figures.
+    """
+    norm = fold_width(text)
+    figures: list[Figure] = []
+    taken = [False] * len(text)
+
+    def add(fig: Figure) -> None:
+        if any(taken[fig.start:fig.end]):
+            return
+        for i in range(fig.start, fig.end):
+            taken[i] = True
+        figures.append(fig)
+
+    for m in _DATE_RE.finditer(norm):
+        if _is_code_context(norm, m.start(), m.end()):
+            continue
+        if m.group("y"):
+            y = int(m.group("y"))
+            kind = "date" if m.group("m") else "year"
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), float(y), "年", kind,
+                       m.group("tail") or ""))
+        else:
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), None, "日", "date"))
+
+    for m in _PERCENT_CN.finditer(norm):
+        v = parse_number(m.group("num"))
+        if v is not None:
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), v, "%", "percent"))
+
+    for m in FIGURE_RE.finditer(norm):
+        num = m.group("num")
+        chinese = not num[0].isdigit()
+        unit_text = m.group("unit")
+        start, end = m.start(), m.end()
+        if m.group("pre") and not unit_text and not m.group("mult"):
+            start = m.start("num")
+        if chinese:
+            # a Chinese numeral is a figure only with a unit (or 万/亿 and a unit)
+            if not unit_text or parse_number(num) is None:
+                continue
+            if start > 0 and norm[start - 1] in "第之一上下每同这那该唯统万":
+                continue
+        if _is_code_context(norm, m.start("num"), m.end("num")):
+            continue
+        if unit_text and re.fullmatch(r"[A-Za-z²2]+", unit_text):
+            after = norm[m.end("unit"):m.end("unit") + 1]
+            if after and re.match(r"[A-Za-z0-9]", after):
+                unit_text = None   # "5km" is a figure, "3mins" or "9000A" is not
+                end = m.end("suf") if m.group("suf") else (m.end("inf2") or m.end("mult") or m.end("inf1")
+                                                           or m.end("num2") or m.end("num"))
+        before = norm[start - 1] if start > 0 else ""
+        if before in "第前" and unit_text in ("名", "位") or before == "第":
+            # 第3名 is a rank; 前10名 (the first ten) is a cut-off, not a count
+            v = parse_number(num)
+            add(Figure(text[start - 1:end], start - 1, end, v, _UNIT_OF.get(unit_text or "", ""), "ordinal"))
+            continue
+        mult = {"千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, None: 1}[m.group("mult")]
+        if m.group("mult") and not unit_text and not chinese and m.group("mult") in "千百":
+            # "3千" alone is rare; "300百" never: a lone 千/百 after digits is a word (千家万户)
+            end = m.end("num")
+            mult = 1
+        v = parse_number(num)
+        if v is None:
+            continue
+        v *= mult
+        v2 = parse_number(m.group("num2")) if m.group("num2") else None
+        if v2 is not None:
+            v2 *= mult
+        unit = _UNIT_OF.get(unit_text or "", "")
+        if unit == "年" and not chinese and re.fullmatch(r"(?:1[5-9]|20)\d{2}", num) and not m.group("num2"):
+            continue  # a year the date pass did not take (e.g. part of a code)
+        qualifier = "".join(x for x in (m.group("pre"), m.group("inf1"), m.group("inf2"), m.group("suf")) if x)
+        if unit in ("%", "百分点"):
+            kind = "percent"
+        elif UNIT_CLASS.get(unit) == "money":
+            kind = "money"
+        elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪") and unit != "":
+            # "5年来", "5年前的": a span of time that dates something, not a quantity asked about
+            kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) else "duration"
+        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "energy", "power"):
+            kind = "measure"
+        else:
+            kind = "count"
+        add(Figure(text[start:end], start, end, v, unit, kind, qualifier, v2))
+    figures.sort(key=lambda f: f.start)
+    return figures
+
+
+_FROM_TO_GAP = re.compile(r"^\s*[\u4e00-\u9fff]{0,4}?(?:增加|增长|提高|提升|上升|减少|下降|降低|扩大|发展|升|降)?"
+                          r"(?:到|至|为)\s*$")
+_FROM_LEAD = re.compile(r"(?:由|从)(?:[^，,。；;]{0,8}?的)?$")
+
+
+def from_to_pairs(text: str, figures: list[Figure]) -> list[tuple[Figure, Figure, int]]:
+    """Figures going from one value to another: "由60.65万人增加到83.13万人",
+    "从3590家增加到9174家", "由5年前的1951家增加到3305家". Returns (from, to, lead_end) where
+    ``text[:lead_end]`` ends with 由/从."""
+    norm = fold_width(text)
+    figs = [f for f in figures if f.kind not in ("year", "date", "ordinal", "period")]
+    pairs = []
+    for a, b in zip(figs, figs[1:]):
+        if a.unit != b.unit or not _FROM_TO_GAP.match(norm[a.end:b.start]):
+            continue
+        m = _FROM_LEAD.search(norm[:a.start])
+        if m:
+            pairs.append((a, b, m.start() + 1))
+    return pairs
+
+
+def digits_in(text: str) -> list[str]:
+    """The runs of digits of ``text`` (full-width folded): what must be quoted verbatim."""
+    return re.findall(r"\d+(?:[.,]\d+)*", fold_width(text))
+
+
+# --------------------------------------------------------------------------- metric phrases
+
+_CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:（）()\n]")
+_LEAD = re.compile(r"^(?:其中|目前|截至[^，]*?底|截至目前|截至|全市|全区|全省|全国|全县|共有|共计|累计|共|已|已经|"
+                   r"先后|分别|仅|另|又|还|并|达|为|有|到|其|该市|该公司|\s)+")
+_TRAIL = re.compile(r"(?:达到|高达|达|为|是|共|有|约|近|超过|逾|已|了|共计|累计|总计|合计|增加到|增至|\s)+$")
+
+
+def metric_phrase(sentence: str, fig: Figure, figures: list[Figure]) -> str:
+    """The words that say what ``fig`` counts: 组建工会组织 in "组建工会组织3135个",
+    工会工作站 in "建立了11个工会工作站"."""
+    prev_end = max([f.end for f in figures if f.end <= fig.start] + [0])
+    next_start = min([f.start for f in figures if f.start >= fig.end] + [len(sentence)])
+    left = sentence[prev_end:fig.start]
+    left = _CLAUSE_BREAK.split(left)[-1]
+    right = sentence[fig.end:next_start]
+    right = _CLAUSE_BREAK.split(right)[0]
+    left = _TRAIL.sub("", _LEAD.sub("", left)).strip(" 、的")
+    right = right.strip(" 、")
+    if right.startswith("的"):
+        right = right[1:]
+    # "建立了11个工会工作站": the counted thing follows the figure when a verb precedes it
+    if right and (not left or re.search(r"(?:了|建立|成立|组建|新建|建成|建|评出|评选出|聘请|有|为|给|帮助|资助|慰问|"
+                                        r"培训|救助|选树|表彰|推荐|吸纳|吸引|组织|提供|接待|走访|约谈|完成)$", left)):
+        return (left + right)[:40] if len(left) <= 8 else right[:40]
+    return left[-40:] if left else right[:40]
+
+
+_METRIC_PREFIX = re.compile(r"^(?:新发展|发展|新建|共建|建成|建立|组建|拥有|共有|现有|实有)")
+_METRIC_SUFFIX = re.compile(r"(?:总数|总量|人数|数量|数|总额|金额)$")
+
+
+def canonical_metric(phrase: str) -> str:
+    """A metric phrase in a form that lines up across reports: 工会会员总数, 会员数 and 发展会员
+    all become 会员; 基层工会组织数 becomes 基层工会组织."""
+    p = normalize(phrase)
+    p = re.sub(r"[“”\"'‘’《》「」]", "", p)
+    for _ in range(2):
+        p = _METRIC_PREFIX.sub("", p)
+        p = _METRIC_SUFFIX.sub("", p)
+    if p.startswith("工会会员"):
+        p = p[2:]
+    if p in ("基层工会", "基层工会委员会", "基层组织", "企会组织"):
+        p = "基层工会组织"
+    return p
+
+
+# --------------------------------------------------------------------------- the figure table
+
+_TIME_RE = re.compile(
+    r"(截至(?:目前|\d{4}年(?:\d{1,2}月)?(?:底|末)?)|到\d{4}年底|\d{4}年(?:\d{1,2}月)?(?:底|末|初)?"
+    r"|[近过]?[去]?[五5三3十10]+年(?:来|间|中)|近年来|今年|去年|这几年|几年来|多年来)")
+
+
+def figure_time(sentence: str, fig_start: int) -> str:
+    """The time phrase that governs a figure: the nearest one before it in its sentence."""
+    best = ""
+    for m in _TIME_RE.finditer(normalize(sentence)):
+        if m.start() < fig_start:
+            best = sentence[m.start():m.end()]
+    return best
+
+
+_SCOPE_RE = re.compile(r"全区|全省|自治区|全国|全市|该市|本市|全县")
+
+
+def figure_place(sentence: str, fig_start: int, passage_place: str | None) -> str | None:
+    """Whose figure it is: a place named before it in the sentence, or "全区" (the province of
+    the passage's place), or the passage's place."""
+    g = gazetteer()
+    head = normalize(sentence[:fig_start])
+    place = passage_place
+    marks = [(p.start, p.name) for p in find_places(head)]
+    marks += [(m.start(), m.group(0)) for m in _SCOPE_RE.finditer(head)]
+    if not marks:
+        return place
+    _, mark = max(marks)
+    if mark in ("全区", "全省", "自治区"):
+        return g.province_of(passage_place) if passage_place and g.province_of(passage_place) else place
+    if mark == "全国":
+        return "全国"
+    if mark in ("全市", "该市", "本市", "全县"):
+        return place
+    return mark
+
+
+def figure_table(passages) -> list[dict]:
+    """Rows of the figure table for ``passages``: every count, amount, percentage or measure.
+
+    Each row keeps the verbatim figure and sentence and the passage it comes from; a figure
+    repeated by the overlap of two passages is listed once, under the first.
+    """
+    from .passages import split_sentences
+    rows: list[dict] = []
+    seen: set[tuple[str, int]] = set()
+    for p in passages:
+        for s, e in split_sentences(p.text, full=True):
+            sentence = p.text[s:e]
+            figs = find_figures(sentence)
+            for f in figs:
+                if f.kind in ("year", "date", "ordinal") or f.value is None:
+                    continue
+                key = (p.source, p.start + s + f.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                phrase = metric_phrase(sentence, f, figs)
+                rows.append({
+                    "source": p.source, "passage_id": p.passage_id, "section": p.section,
+                    "place": figure_place(sentence, f.start, p.place),
+                    "metric": canonical_metric(phrase), "metric_text": phrase,
+                    "value": f.value, "value_hi": f.value_hi, "unit": f.unit, "kind": f.kind,
+                    "qualifier": f.qualifier, "figure": f.text,
+                    "time": figure_time(sentence, f.start), "date": p.date,
+                    "sentence": sentence, "offset": s + f.start,
+                })
+    return rows
