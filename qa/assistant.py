@@ -1,0 +1,107 @@
+"""The Assistant: a loaded index with its retriever and composer, the object users call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .composer import Answer, Composer
+from .embedders import BUILTIN_ID, Embedder, SentenceTransformerEmbedder, is_builtin
+from .errors import EmbedderMismatch, InvalidQuestion
+from .retriever import Hit, Retriever
+from .store import IndexData, load_index
+
+
+class Assistant:
+    """Answers questions about the reports of one index.
+
+    Use :meth:`load`::
+
+        assistant = Assistant.load("index")
+        hits = assistant.search("防城港市组建了多少个工会组织？", k=5)
+        answer = assistant.ask("防城港市组建了多少个工会组织？", history=[])
+
+    Args:
+        data: a loaded index.
+        embedder: the embedder for questions (the index's own, by default).
+        mode: retrieval mode, "hybrid", "bm25" or "dense".
+    """
+
+    def __init__(self, data: IndexData, embedder: Embedder | None = None, mode: str = "hybrid"):
+        self.data = data
+        if embedder is None:
+            embedder = data.embedder
+            if embedder is None and data.embedder_id.startswith("st:"):
+                embedder = SentenceTransformerEmbedder(data.embedder_id.removeprefix("st:"))
+        self.embedder = embedder
+        self.retriever = Retriever(data, embedder, mode=mode)
+        self.composer = Composer(self.retriever)
+
+    @classmethod
+    def load(cls, index: str | Path = "index", embedder: str | Embedder | None = None,
+             mode: str = "hybrid") -> "Assistant":
+        """Load the index in folder ``index``.
+
+        Args:
+            embedder: None uses the embedder the index was built with; a name or an
+                :class:`Embedder` must be that same embedder.
+
+        Raises:
+            IndexMissing, IndexCorrupt: the message names the command that fixes it.
+            EmbedderMismatch: the index was built with another embedder.
+        """
+        data = load_index(index)
+        emb = None
+        if embedder is not None:
+            want = embedder.id if isinstance(embedder, Embedder) else \
+                (BUILTIN_ID if is_builtin(embedder) else f"st:{embedder}")
+            if want != data.embedder_id:
+                name = want.removeprefix("st:")
+                raise EmbedderMismatch(
+                    f"索引 {index} 是用向量模型 {data.embedder_id} 建立的，不是 {want}；"
+                    f"请运行 `qa build --full --embedder {name}` 重建，或不指定向量模型")
+            if isinstance(embedder, Embedder):
+                emb = embedder
+        return cls(data, emb, mode=mode)
+
+    # ------------------------------------------------------------------ questions
+    def search(self, question: str, k: int = 5, mode: str | None = None, history=None) -> list[Hit]:
+        """The ``k`` passages that best match ``question``, best first.
+
+        With ``history``, a follow-up ("那绵阳呢？") is searched with what it leaves out.
+        """
+        if not isinstance(question, str):
+            raise InvalidQuestion(f"问题必须是文本，而不是 {type(question).__name__}")
+        if history:
+            from .composer import history_questions
+            from .lexicon import normalize
+            query = self.composer.resolve(normalize(question).strip(), history_questions(history))
+            return self.retriever.search(query, k=k, mode=mode)
+        return self.retriever.search(question, k=k, mode=mode)
+
+    def ask(self, question: str, history=None) -> Answer:
+        """Answer ``question``. ``history`` holds earlier turns: (question, answer_text) pairs,
+        plain question strings, or chat messages ({"role": "user", "content": …})."""
+        return self.composer.answer(question, history or [])
+
+    # ------------------------------------------------------------------ the index
+    @property
+    def manifest(self) -> dict:
+        return self.data.manifest
+
+    @property
+    def figures(self) -> list[dict]:
+        """The figure table: one row per figure, with its place, metric, value, unit, time,
+        passage and sentence."""
+        return self.data.figures
+
+    def reports(self) -> list[dict]:
+        """The indexed reports: file, title, date, number of passages."""
+        return [{"file": name, "title": meta.get("title", ""), "date": meta.get("date") or "",
+                 "passages": meta.get("passages", 0)}
+                for name, meta in sorted(self.data.manifest.get("reports", {}).items())]
+
+    def passage(self, passage_id: str):
+        for p in self.data.passages:
+            if p.passage_id == passage_id:
+                return p
+        return None
