@@ -83,6 +83,7 @@ class Candidate:
 
 # --------------------------------------------------------------------------- helpers
 
+_MEASURES = ("length", "area", "weight", "speed", "time", "energy", "power")
 _BOUNDARY = re.compile(r"[，,；;。！？!?：:\n]")
 _QUESTION_SPLIT = re.compile(r"(?<=[？?])\s*")
 _ASKS = re.compile(r"多少|几|哪|谁|什么|何时|是否|吗|呢|占比|比例|如何|怎样|怎么|多[大高远长重久]")
@@ -133,6 +134,10 @@ class Composer:
         self._df = {t: int(df[i]) for i, t in enumerate(bm.vocab)} if len(df) else {}
         self._n = n
         self._known_places = {p.place for p in self.data.passages if p.place}
+        self._by_source: dict[str, list[int]] = {}
+        for i, p in enumerate(self.data.passages):
+            self._by_source.setdefault(p.source, []).append(i)
+        self._doc_cache: dict[str, str] = {}
         texts = "\n".join(p.text for p in self.data.passages)
         self._corpus_places = self._known_places | {pl for pl in gazetteer().cities if pl in texts} | \
             {short for full, short in gazetteer().provinces.items() if full in texts}
@@ -293,8 +298,25 @@ class Composer:
                 best = max(best, 0.8 * part)
         return best
 
+    def _doc_text(self, source: str) -> str:
+        text = self._doc_cache.get(source)
+        if text is None:
+            if len(self._doc_cache) > 256:
+                self._doc_cache.clear()
+            text = normalize("\n".join(self.data.passages[i].text for i in self._by_source.get(source, [])))
+            self._doc_cache[source] = text
+        return text
+
+    def _doc_fit(self, q: Query, weights, hits) -> dict[str, float]:
+        """How much of the question each retrieved report holds anywhere: an answer should come
+        from the report that is about all of it (the subject is often only in another sentence)."""
+        cov = {h.source: self._coverage(q, weights, [(self._doc_text(h.source), 1.0)]) for h in hits}
+        top = max(cov.values(), default=0.0)
+        return {s: 0.3 * (c - top) for s, c in cov.items()}
+
     def _figure_candidates(self, q: Query, hits, anchor: Candidate | None = None) -> list[Candidate]:
         weights = self._term_weights(q)
+        doc_fit = self._doc_fit(q, weights, hits)
         cands: list[Candidate] = []
         seen: set[tuple[str, int]] = set()
         for rank, hit in enumerate(hits):
@@ -314,7 +336,9 @@ class Composer:
                             and f.kind != "year":
                         continue  # the question gave this figure (柳州6家…企业): it is not the answer
                     seen.add(key)
-                    cands.append(self._score_figure(q, weights, p, rank, sentence, nsent, s, f, figs, anchor, ptext))
+                    c = self._score_figure(q, weights, p, rank, sentence, nsent, s, f, figs, anchor, ptext)
+                    c.score += doc_fit.get(p.source, 0.0)
+                    cands.append(c)
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -348,14 +372,29 @@ class Composer:
                 left = nsent[max(c_lo, _clause_bounds(nsent, a.start, a.end)[0]):lead_end] + left
         right = nsent[f.end:min(next_start, c_hi)]
         clause = nsent[c_lo:c_hi]
+        before = ptext[max(0, ptext.rfind("\n", 0, s) + 1):s]   # the paragraph before the sentence
+        context = normalize(p.section) + " " + ptext
         if f.kind in ("year", "date"):
-            # "2006年，南通市总建立了困难职工援助中心": a date heads the event it dates
-            zones = [(left, 1.0), (nsent[f.end:], 0.9), (nsent, 0.6), (normalize(p.section) + ptext, 0.15)]
+            # "1954年发现石油后开始建设，1959年设立冷湖市": a date heads the event after it, up to
+            # the next date; "建于1988年": or ends the clause that names the event
+            dates = [g for g in figs if g.kind in ("year", "date")]
+            nxt = min([g.start for g in dates if g.start >= f.end] + [len(nsent)])
+            prv = max([g.end for g in dates if g.end <= f.start] + [c_lo])
+            zones = [(nsent[f.end:nxt], 1.0), (nsent[prv:f.start], 0.85), (nsent, 0.45), (before, 0.3),
+                     (context, 0.2)]
         else:
-            zones = [(left, 1.0), (right, 0.9), (clause, 0.65), (nsent, 0.4),
-                     (normalize(p.section) + ptext, 0.15)]
+            # the words right at a number say most about it; further along its clause, less
+            zones = [(left[-10:], 1.0), (right[:10], 0.95), (left, 0.85), (right, 0.8), (clause, 0.65),
+                     (nsent, 0.45), (before, 0.3), (context, 0.2)]
         coverage = self._coverage(q, weights, zones)
         score = coverage
+        # 多长/多高: "长702米，深80米" — the dimension named right before the number
+        if q.dimension:
+            near = left[-3:]
+            if q.dimension in near:
+                score += 0.15
+            elif any(d in near for d in "高远长深宽重" if d != q.dimension):
+                score -= 0.15
         why = [f"cov={coverage:.2f}"]
         cand = Candidate(p, rank, sentence, s, (f.start, f.end), f.text, f)
         # the unit the question implies
@@ -378,7 +417,7 @@ class Composer:
                 if q.counted in right:
                     gaps.append(right.find(q.counted))
                 gap = min(gaps) if gaps else 6
-                score += 0.15 + 0.05 * max(0.0, 1 - gap / 6)
+                score += 0.08 + 0.04 * max(0.0, 1 - gap / 6)
             elif self._term_score(q.counted, [(nsent, 1.0)], q.text) >= 0.5:
                 cand.counted_hit = 1
             else:
@@ -390,7 +429,7 @@ class Composer:
         score += 0.25 * cand.place_ok
         # time
         cand.time = figure_time(sentence, f.start)
-        fyear = _year_of(cand.time) or _year_of(sentence[:f.start])
+        fyear = _year_of(cand.time) or _year_of(sentence[:f.start]) or _year_of(before)
         if q.years:
             if fyear is not None:
                 cand.year_ok = fyear in q.years
@@ -455,10 +494,18 @@ class Composer:
         return self._write(q, best), best
 
     def _confident(self, q: Query, c: Candidate) -> bool:
-        """Whether a candidate answers the question: enough of its words around the figure,
-        fewer when the very thing counted stands next to the number."""
+        """Whether a candidate answers the question: enough of its words around the figure.
+
+        Less is needed when the answer's type is specific (a length for 多长, a year for 哪一年)
+        or the very thing counted stands next to the number; more when it is nowhere near.
+        """
         need = self.min_coverage
-        if q.counted and len(q.counted) >= 2 and c.figure is not None and q.qtype not in ("when", "who"):
+        f = c.figure
+        if f is not None and q.unit_class in _MEASURES and f.unit_class == q.unit_class:
+            return c.coverage >= 0.2
+        if q.qtype == "when":
+            need = 0.35
+        if q.counted and len(q.counted) >= 2 and f is not None and q.qtype not in ("when", "who"):
             need = {2: 0.3, 1: self.min_coverage}.get(c.counted_hit, 0.7)
         return c.coverage >= need
 
@@ -469,14 +516,26 @@ class Composer:
             return f"报告中没有{place}{year}的这项数据。"
         return f"报告中没有找到{place}{year}的这项数据。" if (place or year) else "报告中没有找到这个问题的答案。"
 
+    @staticmethod
+    def _short(q: Query, c: Candidate) -> str:
+        """The direct answer: the figure as printed, with the counted noun when it follows it
+        (6,476名观众, 11个工会工作站)."""
+        text = c.text
+        if c.figure is not None and q.counted and c.figure.kind not in ("year", "date"):
+            after = c.sentence[c.span[1]:c.span[1] + len(q.counted) + 1]
+            if after.startswith(q.counted):
+                text += q.counted
+        return text
+
     def _write(self, q: Query, c: Candidate, kind: str | None = None) -> Answer:
         cite = Citation(c.passage.source, c.passage.passage_id, c.passage.section, c.sentence,
                         c.place or c.passage.place, c.passage.date)
         label = "，".join(x for x in (c.place or c.passage.place, c.time) if x)
-        first = f"{c.text}" + (f"（{label}）" if label else "")
+        short = self._short(q, c)
+        first = short + (f"（{label}）" if label else "")
         lines = [first, f"原文：「{c.sentence}」", f"出处：{c.passage.source} · {c.passage.section}"]
         text = enforce_verbatim(lines, [c.passage.text])
-        return Answer(True, c.text, text, (cite,), kind=kind or q.qtype)
+        return Answer(True, short, text, (cite,), kind=kind or q.qtype)
 
     def _refuse(self, q: Query, message: str, near: Candidate | None = None) -> Answer:
         lines = [message]
@@ -537,7 +596,7 @@ def unit_fit(q: Query, f: Figure) -> float | None:
     if q.unit_class and q.unit_class != "count":
         if fclass == q.unit_class:
             return 0.2
-        return -0.25 if not f.unit else None
+        return -0.5 if not f.unit else None
     # counting with measure words
     if not f.unit:
         return -0.25

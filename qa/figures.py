@@ -94,7 +94,7 @@ UNITS = {
     "毫米": ["毫米", "公厘", "mm"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg"],
     "克": ["克", "g"], "小时": ["小时"], "分钟": ["分钟"], "秒": ["秒"], "天": ["天"], "周": ["周"],
     "个月": ["个月"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
-    "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"],
+    "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"], "节": ["节"], "公里/小时": ["公里/小时", "km/h"],
 }
 _UNIT_OF = {spelling: canon for canon, spellings in UNITS.items() for spelling in spellings}
 _UNIT_RE = "|".join(sorted((re.escape(s) for s in _UNIT_OF), key=len, reverse=True))
@@ -108,10 +108,10 @@ UNIT_CLASS = {
     "平方公里": "area", "平方米": "area", "公顷": "area", "亩": "area",
     "吨": "weight", "公斤": "weight", "克": "weight",
     "小时": "time", "分钟": "time", "秒": "time", "天": "time", "周": "time", "个月": "time", "年": "time",
-    "千瓦时": "energy", "千瓦": "power", "兆瓦": "power",
+    "千瓦时": "energy", "千瓦": "power", "兆瓦": "power", "节": "speed", "公里/小时": "speed",
 }
 
-_PREFIX_Q = "约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|上万|近乎|达到约|高达约"
+_PREFIX_Q = "约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|近乎|±|每[\u4e00-\u9fff]{1,4}?(?=\d)"
 _SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"(?:{_AR}|[{CN_NUM}]+)"
@@ -126,9 +126,12 @@ FIGURE_RE = re.compile(
     rf"(?P<suf>{_SUFFIX_Q})?"
 )
 _PERCENT_CN = re.compile(rf"百分之(?P<num>{_NUM})")
+# a race time or a span of clock time: 3分33秒62, 2小时15分
+_CLOCK_RE = re.compile(r"(?:(?P<h>\d{1,3})小时)?(?P<mi>\d{1,3})分(?:钟)?(?P<s>\d{1,2})秒(?P<frac>\d{1,3})?"
+                       r"|(?P<h2>\d{1,3})小时(?P<mi2>\d{1,2})分钟?")
 _DATE_RE = re.compile(
-    r"(?P<y>(?:1[5-9]|20)\d{2})\s*年(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
-    r"(?P<tail>底|初|末|中旬|上旬|下旬|前后|以来|中)?"
+    r"(?:约|大约)?(?:公元前?)?(?P<y>(?:1[5-9]|20)\d{2}|\d{3})\s*年(?P<decade>代)?(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
+    r"(?P<tail>底|初|末|中旬|上旬|下旬|前后|以来|以后|之后|以前|中)?"
     r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日|份|底|初|中旬|上旬|下旬|末)?"
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：]\s*(?P<mi>[0-5]\d)\s*分?")
 
@@ -191,11 +194,20 @@ def find_figures(text: str) -> list[Figure]:
             continue
         if m.group("y"):
             y = int(m.group("y"))
+            if len(m.group("y")) == 3 and "公元" not in m.group(0) and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]):
+                continue  # a three-digit year only where the text says it is one (公元700年)
             kind = "date" if m.group("m") else "year"
             add(Figure(text[m.start():m.end()], m.start(), m.end(), float(y), "年", kind,
                        m.group("tail") or ""))
         else:
             add(Figure(text[m.start():m.end()], m.start(), m.end(), None, "日", "date"))
+
+    for m in _CLOCK_RE.finditer(norm):
+        h, mi, sec, frac = (m.group(x) for x in ("h", "mi", "s", "frac"))
+        if m.group("h2"):
+            h, mi = m.group("h2"), m.group("mi2")
+        secs = int(h or 0) * 3600 + int(mi or 0) * 60 + int(sec or 0) + (float("0." + frac) if frac else 0.0)
+        add(Figure(text[m.start():m.end()], m.start(), m.end(), secs, "秒", "duration"))
 
     for m in _PERCENT_CN.finditer(norm):
         v = parse_number(m.group("num"))
@@ -252,12 +264,17 @@ def find_figures(text: str) -> list[Figure]:
         elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪") and unit != "":
             # "5年来", "5年前的": a span of time that dates something, not a quantity asked about
             kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) else "duration"
-        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "energy", "power"):
+        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "energy", "power", "speed"):
             kind = "measure"
         else:
             kind = "count"
         add(Figure(text[start:end], start, end, v, unit, kind, qualifier, v2))
     figures.sort(key=lambda f: f.start)
+    # "306、312号", "8个村、2个社区" : a bare number in a list takes the unit of the next item
+    for i in range(len(figures) - 1):
+        f, g = figures[i], figures[i + 1]
+        if not f.unit and f.kind == "count" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
+            figures[i] = Figure(f.text, f.start, f.end, f.value, g.unit, g.kind, f.qualifier, f.value_hi)
     return figures
 
 

@@ -109,23 +109,27 @@ _QTYPES = [
     ("who", r"谁|哪位|什么人|姓名|叫什么名字"),
     ("where", r"哪里|在哪|什么地方|何处|地址|哪个地方|位于"),
     ("ordinal", r"第几"),
-    ("count", r"多少|几[个名位人项家户份条件次场期册本台所座届批对起处种类股篇部张天年岁倍座辆]?|多[大高远长重久深宽]|数量|规模|人数"),
+    ("count", r"多少|几[个名位人项家户份条件次场期册本台所座届批对起处种类股篇部张天年岁倍座辆]?|多[大高远长重久深宽快]|数量|规模|人数"),
     ("list", r"哪些"),
     ("what", r"什么|哪个|哪家|哪种|名称|称号|叫什么"),
 ]
 _QTYPE_RE = [(name, re.compile(p)) for name, p in _QTYPES]
 
 _MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|额|收入|产值|利润|投资|补贴|津贴|金|元|费|工资|薪)$")
-_QUESTION_WORDS = re.compile(r"多少|几|哪些|哪个|哪一?年|哪一天|哪天|什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久]")
+_QUESTION_WORDS = re.compile(r"多少|几|哪些|哪个|哪一?年|哪一天|哪天|什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久深宽快]")
 _TIME_WORDS = re.compile(r"(?:截至|截止到?|到)?\s*(?:\d{4}\s*年)(?:\s*\d{1,2}\s*月)?(?:底|末|初|份)?|"
                          r"(?:截至|截止)(?:目前)?|(?:\d{1,2}\s*月)(?:底|末|初|份)")
 # nouns that count people: 职工, 会员, 农民工, 技术能手, 劳模 …
 _PEOPLE = re.compile(r"(?:职工|工人|会员|员工|人员|农民工|劳模|模范|能手|工匠|选手|学生|学子|干部|党员|代表|技师|"
-                     r"工程师|司机|人|者|员|生)$")
+                     r"工程师|司机|人口|观众|游客|孩子|子女|人|者|员|生)$")
 _UNIT_AFTER_Q = re.compile(r"(?:多少|几)(?:万|亿)?(个百分点|人次|场次|平方公里|平方米|公里|千米|厘米|毫米|千瓦时|个月|[^\s，。？?的了])")
 _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,16}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)")
 _DIMENSION = {"高": "length", "远": "length", "长": "length", "深": "length", "宽": "length", "大": None,
-              "重": "weight", "久": "time"}
+              "重": "weight", "久": "time", "快": "speed"}
+# what a measured thing is measured in: 体重 → weight, 面积 → area …
+_MEASURE_WORDS = [(re.compile(r"体重|重量|质量"), "weight"), (re.compile(r"面积|占地"), "area"),
+                  (re.compile(r"身高|高度|海拔|长度|体长|全长|距离|深度|宽度|直径|半径|射程|航程|里程"), "length"),
+                  (re.compile(r"速度|时速|航速"), "speed"), (re.compile(r"人口|人数"), "people")]
 
 
 @dataclass
@@ -142,6 +146,7 @@ class Query:
     counted: str | None = None                  # the noun after 多少个: 职工 in 多少名职工
     number_values: list[float] = field(default_factory=list)  # figures the question itself gives
     orgs: list[str] = field(default_factory=list)   # companies named: 国投钦州发电有限公司
+    dimension: str | None = None                # 长 of 多长, 高 of 多高 …
     period: str | None = None                   # 五年来 / 5年来 …
 
     @property
@@ -174,15 +179,19 @@ def analyze(question: str) -> Query:
     m = _UNIT_AFTER_Q.search(text)
     if m and m.group(1) in _UNIT_OF:
         q.unit = _UNIT_OF[m.group(1)]
-    m2 = re.search(r"多([大高远长重久深宽])", text)
+    m2 = re.search(r"多([大高远长重久深宽快])", text)
+    q.dimension = m2.group(1) if m2 and m2.group(1) in "高远长深宽重" else None
     if q.unit:
         q.unit_class = UNIT_CLASS.get(q.unit, "count")
     elif q.qtype == "percent":
         q.unit, q.unit_class = "%", "percent"
     elif m2 and _DIMENSION.get(m2.group(1)):
         q.unit_class = _DIMENSION[m2.group(1)]
-    elif re.search(r"面积", text):
-        q.unit_class = "area"
+    elif q.qtype == "count":
+        for rx, cls in _MEASURE_WORDS:
+            if rx.search(text):
+                q.unit_class = cls
+                break
     # the noun counted: 多少名职工 → 职工; or the noun before 有多少 (…的职工有多少)
     m = re.search(r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
     if m:

@@ -1,0 +1,150 @@
+"""The ``qa`` command: build, search, ask, eval, bench.
+
+Heavy imports happen inside the commands, so ``qa --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXAMPLES = {
+    "build": "例子:\n  qa build                       # 增量更新 index/（报告在 seeds/）\n"
+             "  qa build --full                # 全量重建\n"
+             "  qa build --reports mydocs --index myindex\n"
+             "  qa build --full --embedder BAAI/bge-small-zh-v1.5   # 本机已有的 sentence-transformers 模型",
+    "search": "例子:\n  qa search \"防城港市组建了多少个工会组织？\" -k 5\n  qa search \"金秋助学\" --json",
+    "ask": "例子:\n  qa ask \"防城港市组建了多少个工会组织？\"\n  qa ask \"惠民超市呢？\" --history \"内江市建了几个困难职工帮扶中心？\"\n"
+           "  qa ask \"南通市职工总数有多少？\" --json",
+    "eval": "例子:\n  qa eval ../shared/eval/dev.jsonl\n  qa eval ../shared/eval/dev.jsonl --json",
+    "bench": "例子:\n  qa bench --quick\n  qa bench",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qa", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="工会工作报告问答：检索报告并引用原文数字回答问题。",
+        epilog="例子:\n  qa build\n  qa ask \"截至2008年6月底，南宁市共有多少个基层工会组织？\"\n"
+               "  qa search \"职工书屋\" -k 3\n  qa eval ../shared/eval/dev.jsonl")
+    sub = p.add_subparsers(dest="command", metavar="{build,search,ask,eval,bench}")
+
+    def add(name, help_text):
+        sp = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sp
+
+    b = add("build", "建立或更新索引（默认增量）")
+    b.add_argument("--reports", default="seeds", help="报告目录（.txt/.md），默认 seeds")
+    b.add_argument("--index", default="index", help="索引目录，默认 index")
+    b.add_argument("--full", action="store_true", help="全量重建")
+    b.add_argument("--embedder", default=None,
+                   help="向量模型：builtin（默认，离线）或本机已有的 sentence-transformers 模型名称/目录")
+    b.add_argument("--wait", type=float, default=0.0, help="另一个构建进行中时最多等待的秒数")
+    b.add_argument("--json", action="store_true", help="输出 JSON")
+
+    s = add("search", "检索相关段落")
+    s.add_argument("question")
+    s.add_argument("-k", type=int, default=5, help="返回段落数，默认 5")
+    s.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    s.add_argument("--index", default="index")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+
+    a = add("ask", "提问并得到带出处的回答")
+    a.add_argument("question")
+    a.add_argument("--history", action="append", default=[], help="之前的问题（可多次给出）")
+    a.add_argument("--index", default="index")
+    a.add_argument("--json", action="store_true", help="输出 JSON：found, short, text, citations")
+
+    e = add("eval", "在问题集上评测（dev.jsonl 格式）")
+    e.add_argument("file")
+    e.add_argument("--index", default="index")
+    e.add_argument("--no-baseline", action="store_true", help="不跑 rank_bm25 基线")
+    e.add_argument("--json", action="store_true", help="输出 JSON")
+
+    be = add("bench", "运行基准测试，写出 bench/RESULTS.md")
+    be.add_argument("--quick", action="store_true", help="小规模版本（两分钟内）")
+    be.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.command:
+        _parser().print_help()
+        return 0
+    from .errors import QAError
+    try:
+        return COMMANDS[args.command](args)
+    except QAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+
+
+def _build(args) -> int:
+    from . import build_index
+    res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
+                      progress=sys.stderr.isatty(), wait=args.wait)
+    if args.json:
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(res.summary())
+    return 0
+
+
+def _assistant(index: str):
+    from . import Assistant
+    return Assistant.load(index)
+
+
+def _search(args) -> int:
+    hits = _assistant(args.index).search(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("没有找到相关段落。")
+    for i, h in enumerate(hits, 1):
+        meta = " · ".join(x for x in (h.place, h.date) if x)
+        print(f"{i}. [{h.score:.3f}] {h.source} · {h.section}" + (f" （{meta}）" if meta else ""))
+        print(f"   {h.text}")
+    return 0
+
+
+def _ask(args) -> int:
+    ans = _assistant(args.index).ask(args.question, history=args.history)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(ans.text)
+    return 0 if ans.found else 1
+
+
+def _eval(args) -> int:
+    from .evaluate import evaluate
+    report = evaluate(_assistant(args.index), args.file, baseline=not args.no_baseline)
+    if args.json:
+        print(json.dumps(report.summary(), ensure_ascii=False, indent=1))
+    else:
+        print(report.table())
+    return 0
+
+
+def _bench(args) -> int:
+    try:
+        from bench.__main__ import main as bench_main
+    except ImportError:
+        print("错误：找不到 bench 包；请在项目根目录运行 `python -m bench`", file=sys.stderr)
+        return 2
+    return bench_main((["--quick"] if args.quick else []) + list(args.rest or []))
+
+
+COMMANDS = {"build": _build, "search": _search, "ask": _ask, "eval": _eval, "bench": _bench}
+
+if __name__ == "__main__":
+    sys.exit(main())
