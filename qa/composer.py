@@ -9,6 +9,7 @@ its report; every figure in the reply is checked to appear verbatim in a cited p
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -162,11 +163,12 @@ class Composer:
         """Analyse a question, filling in from the history what a follow-up leaves out:
         "惠民超市呢？" is asked as "<the place before>惠民超市有多少？", "那绵阳呢？" as the
         question before about 绵阳."""
-        q = analyze(text)
+        places = self.retriever.places_in_corpus
+        q = analyze(text, places)
         if not earlier:
             return q
-        rewritten = rewrite_followup(text, [e for e in earlier if isinstance(e, str)])
-        return analyze(rewritten) if rewritten != text else q
+        rewritten = rewrite_followup(text, [e for e in earlier if isinstance(e, str)], places)
+        return analyze(rewritten, places) if rewritten != text else q
 
     # ---- kinds of questions --------------------------------------------------
     def solve(self, q: Query, anchor: Candidate | None = None,
@@ -210,6 +212,10 @@ class Composer:
                     q.places = list(first.places)
                 if not q.years:
                     q.years = list(first.years)
+                if not q.terms:  # "历年变化如何？" after "柳州市基层工会组织有多少个？"
+                    q.terms, q.counted = list(first.terms), first.counted
+                    q.unit, q.unit_class = q.unit or first.unit, q.unit_class or first.unit_class
+                    q.text = f"{q.text} {' '.join(first.terms)}"
                 if q.qtype in ("other",):
                     q.qtype = "count"
             ans, choice = self.solve(q, anchor=anchor)
@@ -252,30 +258,11 @@ class Composer:
             weights[t] = max(w, 0.05)
         return weights
 
-    def _match(self, term: str, text: str, question: str) -> float:
+    @staticmethod
+    def _match(term: str, text: str, question: str) -> float:
         """How well ``term`` is found in ``text`` (1 as is, 0.7 as a synonym, 0 not or only
         inside a narrower word such as 高级技师 for 技师)."""
-        best = 0.0
-        for alt, factor in [(term, 1.0)] + [(s, 0.7) for s in synonyms().get(term, ()) if len(s) >= 2 or len(term) == 1]:
-            start = 0
-            while True:
-                i = text.find(alt, start)
-                if i < 0:
-                    break
-                start = i + 1
-                if _modified(text, i, alt, question):
-                    continue
-                best = max(best, factor)
-                break
-            if best >= factor:
-                break
-        if best == 0.0 and len(term) >= 4:
-            # a long compound found in part (工资专项集体协议 ~ 工资集体协议)
-            grams = {term[i:i + 2] for i in range(len(term) - 1)}
-            have = sum(1 for g in grams if g in text)
-            if have / len(grams) >= 0.6:
-                best = 0.5 * have / len(grams)
-        return best
+        return _match(term, text, question)
 
     def _coverage(self, q: Query, weights: dict[str, float], zones: list[tuple[str, float]]) -> float:
         """The weighted share of the question's words found in ``zones`` (text, closeness)."""
@@ -322,6 +309,7 @@ class Composer:
         for rank, hit in enumerate(hits):
             p = hit.passage
             ptext = normalize(p.text)
+            context = normalize(p.section) + " " + ptext
             for s, e in split_sentences(p.text, full=True):
                 sentence = p.text[s:e]
                 nsent = ptext[s:e]
@@ -336,7 +324,7 @@ class Composer:
                             and f.kind != "year":
                         continue  # the question gave this figure (柳州6家…企业): it is not the answer
                     seen.add(key)
-                    c = self._score_figure(q, weights, p, rank, sentence, nsent, s, f, figs, anchor, ptext)
+                    c = self._score_figure(q, weights, p, rank, sentence, nsent, s, f, figs, anchor, ptext, context)
                     c.score += doc_fit.get(p.source, 0.0)
                     cands.append(c)
         cands.sort(key=lambda c: -c.score)
@@ -361,7 +349,8 @@ class Composer:
         return True
 
     def _score_figure(self, q: Query, weights, p: Passage, rank: int, sentence: str, nsent: str, s: int,
-                      f: Figure, figs: list[Figure], anchor: Candidate | None, ptext: str) -> Candidate:
+                      f: Figure, figs: list[Figure], anchor: Candidate | None, ptext: str,
+                      context: str) -> Candidate:
         prev_end = max([g.end for g in figs if g.end <= f.start] + [0])
         next_start = min([g.start for g in figs if g.start >= f.end] + [len(sentence)])
         c_lo, c_hi = _clause_bounds(nsent, f.start, f.end)
@@ -371,9 +360,11 @@ class Composer:
             if f is b:  # "会员数由28.84万人增加到48.74万人": 48.74万人 is also 会员数
                 left = nsent[max(c_lo, _clause_bounds(nsent, a.start, a.end)[0]):lead_end] + left
         right = nsent[f.end:min(next_start, c_hi)]
+        if next_start < c_hi and "、" in right:
+            # "高级工程师12名、工程师35名": the words after 、 name the next figure
+            right = right[:right.index("、")]
         clause = nsent[c_lo:c_hi]
         before = ptext[max(0, ptext.rfind("\n", 0, s) + 1):s]   # the paragraph before the sentence
-        context = normalize(p.section) + " " + ptext
         if f.kind in ("year", "date"):
             # "1954年发现石油后开始建设，1959年设立冷湖市": a date heads the event after it, up to
             # the next date; "建于1988年": or ends the clause that names the event
@@ -533,7 +524,7 @@ class Composer:
         label = "，".join(x for x in (c.place or c.passage.place, c.time) if x)
         short = self._short(q, c)
         first = short + (f"（{label}）" if label else "")
-        lines = [first, f"原文：「{c.sentence}」", f"出处：{c.passage.source} · {c.passage.section}"]
+        lines = [first, f"原文：「{c.sentence}」", source_line(c.passage)]
         text = enforce_verbatim(lines, [c.passage.text])
         return Answer(True, short, text, (cite,), kind=kind or q.qtype)
 
@@ -543,7 +534,7 @@ class Composer:
         if near is not None and near.coverage >= 0.35 and near.figure is not None:
             where = "，".join(x for x in (near.place or near.passage.place, near.time or near.passage.date) if x)
             lines.append(f"最接近的记录（并非所问）：「{near.sentence}」（{where}）")
-            lines.append(f"出处：{near.passage.source} · {near.passage.section}")
+            lines.append(source_line(near.passage))
             nearest = Citation(near.passage.source, near.passage.passage_id, near.passage.section,
                                near.sentence, near.place, near.passage.date)
             text = enforce_verbatim(lines, [near.passage.text, near.passage.date or "", q.text])
@@ -613,7 +604,7 @@ _TAILS = {"count": "有多少？", "percent": "是多少？", "when": "是哪一
           "compute": "增加了多少？", "ordinal": "是第几？"}
 
 
-def rewrite_followup(text: str, earlier: Sequence[str]) -> str:
+def rewrite_followup(text: str, earlier: Sequence[str], known: frozenset[str] = frozenset()) -> str:
     """A follow-up question written out in full with what it takes from the questions before.
 
     "那绵阳呢？" after "泸州市工会会员有多少？" → "绵阳市工会会员有多少？";
@@ -623,11 +614,11 @@ def rewrite_followup(text: str, earlier: Sequence[str]) -> str:
     if not earlier:
         return text
     prev_text = earlier[-1]
-    prev = analyze(prev_text)
-    places = next((analyze(e).places for e in reversed(earlier) if analyze(e).places), [])
+    prev = analyze(prev_text, known)
+    places = next((p for p in (analyze(e, known).places for e in reversed(earlier)) if p), [])
     core = re.sub(r"^(?:那么|那|还有|另外|再问一下)[，,\s]*", "", text.strip())
     core = re.sub(r"(?:的情况|情况|的呢|呢|吗|啊|呀)?[？?。.!！\s]*$", "", core)
-    cur = analyze(core)
+    cur = analyze(core, known)
     asks = bool(_ASKS.search(re.sub(r"呢[？?]?\s*$", "", text)))
     if asks:
         # a question of its own: only the place may be missing
@@ -652,9 +643,36 @@ def rewrite_followup(text: str, earlier: Sequence[str]) -> str:
     return lead + core + _TAILS.get(prev.qtype, "有多少？")
 
 
-def _parts(term: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _parts(term: str) -> tuple[str, ...]:
     from .lexicon import tokenizer
-    return [w for w in tokenizer().lcut_for_search(term) if len(w) >= 2 and w != term]
+    return tuple(w for w in tokenizer().lcut_for_search(term) if len(w) >= 2 and w != term)
+
+
+@functools.lru_cache(maxsize=65536)
+def _match(term: str, text: str, question: str) -> float:
+    best = 0.0
+    alts = [(term, 1.0)] + [(s, 0.7) for s in synonyms().get(term, ()) if len(s) >= 2 or len(term) == 1]
+    for alt, factor in alts:
+        start = 0
+        while True:
+            i = text.find(alt, start)
+            if i < 0:
+                break
+            start = i + 1
+            if _modified(text, i, alt, question):
+                continue
+            best = max(best, factor)
+            break
+        if best >= factor:
+            break
+    if best == 0.0 and len(term) >= 4:
+        # a long compound found in part (工资专项集体协议 ~ 工资集体协议)
+        grams = {term[i:i + 2] for i in range(len(term) - 1)}
+        have = sum(1 for g in grams if g in text)
+        if have / len(grams) >= 0.6:
+            best = 0.5 * have / len(grams)
+    return best
 
 
 def _modified(text: str, i: int, alt: str, question: str) -> bool:
@@ -726,6 +744,12 @@ def _answer_spans(q: Query, sentence: str) -> list[tuple[int, int]]:
 
 
 SOURCE_PREFIX = "出处："
+
+
+def source_line(p: Passage) -> str:
+    """The citation line: report file · article · the report's date."""
+    parts = [p.source] + [x for x in (p.section, p.date) if x]
+    return SOURCE_PREFIX + " · ".join(parts)
 
 
 def enforce_verbatim(lines: list[str], sources: list[str], computed: Sequence[str] = ()) -> str:

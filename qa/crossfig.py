@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .composer import Answer, Candidate, Citation, Composer, enforce_verbatim
+from .composer import Answer, Candidate, Citation, Composer, enforce_verbatim, source_line
 from .figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
 from .lexicon import gazetteer, normalize
 from .passages import split_sentences
@@ -34,12 +34,15 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
     """Answer a compare, trend or compute question, or None to let the ordinary path try."""
     if q.qtype == "compare":
         return _compare(composer, q)
+    if q.qtype == "trend" and not re.search(r"由多少|从多少", q.text):
+        # "历年", "变化": the figure in each report about the place, in date order
+        over = _trend_over_reports(composer, q)
+        if over is not None:
+            return over
     if q.qtype in ("trend", "compute"):
         pair = _best_pair(composer, q)
         if pair is not None:
             return _compute(q, pair) if q.qtype == "compute" else _trend(q, pair)
-        if q.qtype == "trend":
-            return _trend_over_reports(composer, q)
     return None
 
 
@@ -99,7 +102,7 @@ def _quote_lines(cands: list[Candidate]) -> tuple[list[str], list[Citation]]:
             continue
         cites.append(cite)
         lines.append(f"原文：「{c.sentence}」")
-        lines.append(f"出处：{c.passage.source} · {c.passage.section}")
+        lines.append(source_line(c.passage))
     return lines, cites
 
 
@@ -150,11 +153,16 @@ def _trend_over_reports(composer: Composer, q: Query) -> Answer | None:
         cands = [c for c in composer._figure_candidates(sub, hits) if c.unit_ok and c.place_ok >= 0]
         if cands and cands[0].coverage >= composer.min_coverage:
             found.append(cands[0])
+    # one kind of quantity throughout: the unit of the best-supported figure
+    if found:
+        lead = max(found, key=lambda c: c.score)
+        found = [c for c in found if c.figure is not None and lead.figure is not None
+                 and c.figure.unit_class == lead.figure.unit_class]
     if len(found) < 2:
         return None
     found.sort(key=lambda c: (c.passage.date or "", c.time))
     parts = [f"{c.passage.date or '?'}：{c.text}" for c in found]
-    head = "；".join(f"{c.text}（{c.time or c.passage.date}）" for c in found)
+    head = "；".join(c.text + (f"（{c.time}）" if c.time else "") for c in found)
     quote, cites = _quote_lines(found)
     text = enforce_verbatim([head] + quote, [c.passage.text + "\n" + (c.passage.date or "") for c in found])
     rows = tuple(_row(c, c.figure) for c in found if c.figure is not None)
@@ -202,7 +210,7 @@ def _compare(composer: Composer, q: Query) -> Answer | None:
         head = "两者相同：" + "；".join(f"{p} {c.text}" for p, c in have)
         short = "相同，" + wc.text
     else:
-        head = f"{winner}{word}：" + "；".join(f"{p} {c.text}（{c.time or c.passage.date}）" for p, c in ordered)
+        head = f"{winner}{word}：" + "；".join(f"{p} {c.text}" + (f"（{c.time}）" if c.time else "") for p, c in ordered)
         short = f"{winner}，{wc.text}"
     lines = [head]
     times = {(c.passage.date or "")[:4] for _, c in have}

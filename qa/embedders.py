@@ -76,7 +76,8 @@ class LsaEmbedder:
         self.features = features
         self.index = {f: i for i, f in enumerate(features)}
         self.idf = np.asarray(idf, dtype=np.float32)
-        self.components = np.asarray(components, dtype=np.float32)
+        # C order: sparse @ dense would otherwise copy the whole matrix on every call
+        self.components = np.ascontiguousarray(components, dtype=np.float32)
         self.dim = int(self.components.shape[1])
 
     # -- fitting ----------------------------------------------------------
@@ -102,7 +103,7 @@ class LsaEmbedder:
         model = cls(vocab, idf, np.zeros((len(vocab), 1), dtype=np.float32))
         x = model._tfidf(texts)
         k = max(1, min(dim, x.shape[0], x.shape[1]))
-        model.components = _randomized_svd_components(x, k, seed).astype(np.float32)
+        model.components = np.ascontiguousarray(_randomized_svd_components(x, k, seed), dtype=np.float32)
         model.dim = k
         return model
 

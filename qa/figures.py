@@ -8,6 +8,7 @@ place, metric, value, unit, time and qualifier of each figure, with its passage 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 
@@ -173,11 +174,16 @@ def _is_code_context(text: str, start: int, end: int) -> bool:
 
 
 def find_figures(text: str) -> list[Figure]:
-    """Every figure in ``text``, left to right, without overlaps.
+    """Every figure in ``text``, left to right, without overlaps (a new list each call).
 
     Dates (2008年6月, 5月17日) come out as kind ``date``/``year``; plain Chinese numerals
     count only with a unit after them (三个, 两万人次), so 一线, 十佳 and 五一 are not figures.
     """
+    return list(_find_figures(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _find_figures(text: str) -> tuple[Figure, ...]:
     norm = fold_width(text)
     figures: list[Figure] = []
     taken = [False] * len(text)
@@ -275,7 +281,7 @@ def find_figures(text: str) -> list[Figure]:
         f, g = figures[i], figures[i + 1]
         if not f.unit and f.kind == "count" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
             figures[i] = Figure(f.text, f.start, f.end, f.value, g.unit, g.kind, f.qualifier, f.value_hi)
-    return figures
+    return tuple(figures)
 
 
 _FROM_TO_GAP = re.compile(r"^\s*[\u4e00-\u9fff]{0,4}?(?:增加|增长|提高|提升|上升|减少|下降|降低|扩大|发展|升|降)?"

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
@@ -77,11 +76,18 @@ def to_simplified(text: str) -> str:
     return out if len(out) == len(text) else text
 
 
+# control and format characters, lone surrogates, private use: each becomes a space
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+                      "\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff]")
+
+
+@functools.lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """The form every matcher works on: Simplified, ASCII digits, no control characters."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " "
-                   for ch in text)
-    return to_simplified(fold_width(text))
+    """The form every matcher works on: Simplified, ASCII digits, no control characters.
+
+    Length-preserving, so offsets in the normalised text are offsets in the original.
+    """
+    return to_simplified(fold_width(_CONTROL.sub(" ", text)))
 
 
 # --------------------------------------------------------------------------- places
@@ -149,10 +155,11 @@ class PlaceMention:
     suffixed: bool  # written with 市/省/…
 
 
-def find_places(text: str) -> list[PlaceMention]:
+def find_places(text: str, extra: frozenset[str] = frozenset()) -> list[PlaceMention]:
     """Places named in ``text`` (already normalised), left to right, without overlaps.
 
     A city that is also an everyday word (安康 of 安康杯) counts only with a suffix.
+    ``extra`` holds further place names, such as the counties an index's reports are about.
     """
     g = gazetteer()
     found = []
@@ -163,6 +170,11 @@ def find_places(text: str) -> list[PlaceMention]:
         if name in g.provinces and name not in g.cities:
             name = g.provinces[name]
         found.append(PlaceMention(name, m.start(), m.end(), bool(suffix)))
+    for name in sorted(extra - set(g.cities) - set(g.provinces), key=len, reverse=True):
+        for m in re.finditer(re.escape(name) + "(" + _SUFFIX + "|县|区)?", text):
+            if not any(f.start < m.end() and m.start() < f.end for f in found):
+                found.append(PlaceMention(name, m.start(), m.end(), bool(m.group(1))))
+    found.sort(key=lambda f: f.start)
     return found
 
 

@@ -183,6 +183,10 @@ def _entity(text: str) -> tuple[str | None, str | None]:
             # The most specific place: a city wins over its province (四川泸州市 → 泸州).
             cities = [p.name for p in places if p.name in gazetteer().cities]
             return (cities[-1] if cities else places[-1].name), org
+        # a county or a place the gazetteer lacks: 醴陵市总工会, 鹿寨县总工会
+        local = re.match(r"(?:[\u4e00-\u9fff]{2,3}省)?([\u4e00-\u9fff]{2,4}?)(?:市|县|区|旗)(?:总工会|工会)$", org)
+        if local and norm.find(org) <= 3:
+            return local.group(1), org
     return None, None
 
 

@@ -115,6 +115,8 @@ _QTYPES = [
 ]
 _QTYPE_RE = [(name, re.compile(p)) for name, p in _QTYPES]
 
+_CHANGE_WORDS = re.compile(r"历年|变化|趋势|情况|增加|增长|提高|上升|减少|下降|降低|增减|变动|相比|比较|对比|相差|差|多出|"
+                           r"如何|怎样|怎么样|更|最")
 _MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|额|收入|产值|利润|投资|补贴|津贴|金|元|费|工资|薪)$")
 _QUESTION_WORDS = re.compile(r"多少|几|哪些|哪个|哪一?年|哪一天|哪天|什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久深宽快]")
 _TIME_WORDS = re.compile(r"(?:截至|截止到?|到)?\s*(?:\d{4}\s*年)(?:\s*\d{1,2}\s*月)?(?:底|末|初|份)?|"
@@ -154,14 +156,17 @@ class Query:
         return self.places[0] if self.places else None
 
 
-def analyze(question: str) -> Query:
-    """Analyse a (single) question: its places, years, type, implied unit and content words."""
+def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
+    """Analyse a (single) question: its places, years, type, implied unit and content words.
+
+    ``places`` are further place names to look for (an index's own counties and towns).
+    """
     from .figures import find_figures
     text = normalize(question)[:MAX_QUESTION_CHARS].strip()
     q = Query(text=text)
     q.orgs = [m.group(0) for m in _COMPANY.finditer(text)]
     q.places = []
-    for p in find_places(text):
+    for p in find_places(text, places):
         if p.name not in q.places:
             q.places.append(p.name)
     for f in find_figures(_QUESTION_WORDS.sub(lambda m: " " * len(m.group(0)), text)):
@@ -200,7 +205,7 @@ def analyze(question: str) -> Query:
             q.counted = noun
     if q.counted is None and q.qtype in ("compare", "trend"):
         # 哪个市的工会会员更多, 会员数由多少增加到多少
-        m = re.search(r"([\u4e00-\u9fff]{2,12}?)(?:总数|人数|数量|数|总量)?(?:更|最|由多少|从多少)", text)
+        m = re.search(r"([\u4e00-\u9fff]{2,12}?)(?:总数|人数|数量|数|总量)?(?:的)?(?:更|最|由多少|从多少|历年|变化|趋势)", text)
         if m:
             found = [w for w in words(m.group(1)) if len(w) >= 2 and not gazetteer().is_place(w.rstrip("市省"))]
             if found:
@@ -221,6 +226,9 @@ def analyze(question: str) -> Query:
         if re.search(r"多少(?:钱|资金|经费|金额)", text) or any(_MONEY_WORDS.search(w) for w in asked):
             q.unit_class = "money"
     q.terms = content_terms(text, q)
+    if q.qtype in ("trend", "compute", "compare"):
+        # the words that ask for the change or the comparison are not in the answer's sentence
+        q.terms = [t for t in q.terms if not _CHANGE_WORDS.fullmatch(t)]
     return q
 
 
@@ -309,7 +317,7 @@ class Retriever:
         self.candidates = candidates
         self.fusion = fusion
         self.weights = weights
-        self.places_in_corpus = {p.place for p in data.passages if p.place}
+        self.places_in_corpus = frozenset(p.place for p in data.passages if p.place)
 
     def search(self, question: str | Query, k: int = 5, mode: str | None = None) -> list[Hit]:
         """The ``k`` best passages for a question (a string or an analysed :class:`Query`)."""
@@ -318,7 +326,7 @@ class Retriever:
         mode = mode or self.mode
         if mode not in MODES:
             raise InvalidParameter(f"mode={mode!r}: 可选 {', '.join(MODES)}")
-        q = question if isinstance(question, Query) else analyze(question)
+        q = question if isinstance(question, Query) else analyze(question, self.places_in_corpus)
         n = len(self.data.passages)
         if n == 0 or not q.text:
             return []
