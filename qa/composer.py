@@ -234,7 +234,9 @@ class Composer:
         lines = []
         for part, a in zip(parts, answers):
             lines.append(f"问：{part.strip()}")
-            lines.append(a.text)
+            # a part the reports do not answer says so in one line (its nearest figure would need
+            # a citation of its own)
+            lines.append(a.text if a.found else a.text.splitlines()[0])
         return Answer(found, "，".join(shorts), "\n".join(lines), tuple(cites), kind="multi",
                       computed=tuple(x for a in answers for x in a.computed))
 
@@ -580,7 +582,7 @@ _CLASSIFIER_GROUPS = [{"家", "户", "所", "座"}, {"项", "件", "条", "起"}
 def unit_fit(q: Query, f: Figure) -> float | None:
     """Bonus for a figure whose unit fits the one the question implies; None when it does not fit."""
     if not (q.unit or q.unit_class):
-        return -0.3 if (not f.unit and f.kind == "count") else 0.0
+        return -0.3 if f.kind == "number" else 0.0
     if q.unit and f.unit == q.unit:
         return 0.3
     fclass = f.unit_class

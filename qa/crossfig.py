@@ -195,7 +195,7 @@ def _compare(composer: Composer, q: Query) -> Answer | None:
         listed = [f"{p}：{c.text}" for p, c in have]
         lines = [head] + (["已找到：" + "；".join(listed)] if listed else []) + quote
         text = enforce_verbatim(lines, [c.passage.text for _, c in have] + [q.text])
-        return Answer(False, "", text, (), kind="compare", table=rows)
+        return Answer(False, "", text, tuple(cites), kind="compare", table=rows)
     classes = {c.figure.unit_class for _, c in have if c.figure}
     if len(classes) > 1 or any(c.figure is None or c.figure.value is None for _, c in have):
         lines = ["这些数字的单位不同，不能直接比较：" + "；".join(f"{p}：{c.text}" for p, c in have)] + quote

@@ -57,7 +57,7 @@ def char_features(text: str) -> list[str]:
         if not run:
             continue
         feats.extend(run)
-        feats.extend(run[i:i + 2] for i in range(len(run) - 1))
+        feats.extend(map(str.__add__, run, run[1:]))   # the bigrams, without a slice each
     return feats
 
 
@@ -101,34 +101,40 @@ class LsaEmbedder:
         n = len(docs)
         idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab], dtype=np.float32)
         model = cls(vocab, idf, np.zeros((len(vocab), 1), dtype=np.float32))
-        x = model._tfidf(texts)
+        x = model._tfidf_of(docs)
         k = max(1, min(dim, x.shape[0], x.shape[1]))
         model.components = np.ascontiguousarray(_randomized_svd_components(x, k, seed), dtype=np.float32)
         model.dim = k
         return model
 
     def _tfidf(self, texts: Sequence[str]):
+        return self._tfidf_of([char_features(t) for t in texts])
+
+    def _tfidf_of(self, docs: Sequence[list[str]]):
+        """Unit-length TF-IDF rows (1 + log tf) of the feature lists ``docs``, as a CSR matrix.
+
+        Whole-batch array work: one feature-id list for all documents, counted by the sparse
+        constructor, instead of a dictionary and a handful of small arrays per document.
+        """
         from scipy import sparse
-        rows, cols, vals = [], [], []
-        for r, t in enumerate(texts):
-            counts: dict[int, int] = {}
-            for f in char_features(t):
-                j = self.index.get(f)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            if not counts:
-                continue
-            js = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            w = (1.0 + np.log(tf)) * self.idf[js]
-            w /= np.linalg.norm(w) or 1.0
-            rows.append(np.full(len(js), r, dtype=np.int64))
-            cols.append(js)
-            vals.append(w)
-        if not rows:
-            return sparse.csr_matrix((len(texts), len(self.features)), dtype=np.float32)
-        return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                                 shape=(len(texts), len(self.features)), dtype=np.float32)
+        get = self.index.get
+        cols: list[int] = []
+        lens: list[int] = []
+        for feats in docs:
+            before = len(cols)
+            cols.extend([j for j in map(get, feats) if j is not None])
+            lens.append(len(cols) - before)
+        n, m = len(lens), len(self.features)
+        rows = np.repeat(np.arange(n, dtype=np.int64), lens)
+        keys, tf = np.unique((rows << 32) | np.asarray(cols, dtype=np.int64), return_counts=True)
+        row_of, col = keys >> 32, (keys & 0xFFFFFFFF).astype(np.int32)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row_of, minlength=n), out=indptr[1:])
+        w = (1.0 + np.log(tf.astype(np.float32))) * self.idf[col]
+        norms = np.sqrt(np.bincount(row_of, weights=np.square(w, dtype=np.float64), minlength=n))
+        norms[norms == 0] = 1.0
+        x = sparse.csr_matrix(((w / norms[row_of]).astype(np.float32), col, indptr), shape=(n, m))
+        return x
 
     # -- use --------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -167,6 +173,12 @@ def _randomized_svd_components(x, k: int, seed: int, oversample: int = 10, iters
     p = min(k + oversample, min(n, m))
     if min(n, m) <= 2 * p:
         dense = x.toarray().astype(np.float64)
+        if n < m:
+            # a few passages and many features: the SVD of the small triangular factor of
+            # dense.T = QR gives the same right singular vectors (Q W) at a fraction of the cost
+            q, r = np.linalg.qr(dense.T)
+            _, _, wt = np.linalg.svd(r.T)
+            return (q @ wt.T)[:, :k]
         _, _, vt = np.linalg.svd(dense, full_matrices=False)
         return vt[:k].T
     y = x @ rng.standard_normal((m, p))
@@ -212,7 +224,9 @@ class SentenceTransformerEmbedder:
                 f"找不到向量模型 {name_or_path!r} ({type(exc).__name__}: {str(exc)[:200]})；"
                 "本机无法下载模型：请把模型放在本地目录，再用 `qa build --full --embedder /path/to/model`"
             ) from None
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        # renamed in sentence-transformers 6; older releases only have the long name
+        dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):

@@ -112,7 +112,7 @@ UNIT_CLASS = {
     "千瓦时": "energy", "千瓦": "power", "兆瓦": "power", "节": "speed", "公里/小时": "speed",
 }
 
-_PREFIX_Q = "约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|近乎|±|每[\u4e00-\u9fff]{1,4}?(?=\d)"
+_PREFIX_Q = r"约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|近乎|±|每[\u4e00-\u9fff]{1,4}?(?=\d)"
 _SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"(?:{_AR}|[{CN_NUM}]+)"
@@ -146,7 +146,8 @@ class Figure:
     end: int
     value: float | None     # normalised: 1.5万名 → 15000
     unit: str               # canonical unit: 人, 个, 元, %, 年 … ("" when none)
-    kind: str               # count | percent | money | measure | year | date | ordinal | duration
+    kind: str               # count | percent | money | measure | number | year | date | ordinal
+                            # | duration | period
     qualifier: str = ""     # 约, 近, 多, 余, 以上 …
     value_hi: float | None = None   # upper end of a range (8-10个)
 
@@ -242,7 +243,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
                 end = m.end("suf") if m.group("suf") else (m.end("inf2") or m.end("mult") or m.end("inf1")
                                                            or m.end("num2") or m.end("num"))
         before = norm[start - 1] if start > 0 else ""
-        if before in "第前" and unit_text in ("名", "位") or before == "第":
+        if before and (before in "第前" and unit_text in ("名", "位") or before == "第"):
             # 第3名 is a rank; 前10名 (the first ten) is a cut-off, not a count
             v = parse_number(num)
             add(Figure(text[start - 1:end], start - 1, end, v, _UNIT_OF.get(unit_text or "", ""), "ordinal"))
@@ -272,6 +273,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) else "duration"
         elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "energy", "power", "speed"):
             kind = "measure"
+        elif not unit:
+            kind = "number"   # no unit: a code, a hotline, a part of a list … seldom an answer
         else:
             kind = "count"
         add(Figure(text[start:end], start, end, v, unit, kind, qualifier, v2))
@@ -279,7 +282,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
     # "306、312号", "8个村、2个社区" : a bare number in a list takes the unit of the next item
     for i in range(len(figures) - 1):
         f, g = figures[i], figures[i + 1]
-        if not f.unit and f.kind == "count" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
+        if not f.unit and f.kind == "number" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
             figures[i] = Figure(f.text, f.start, f.end, f.value, g.unit, g.kind, f.qualifier, f.value_hi)
     return tuple(figures)
 
@@ -342,11 +345,15 @@ _METRIC_PREFIX = re.compile(r"^(?:新发展|发展|新建|共建|建成|建立|�
 _METRIC_SUFFIX = re.compile(r"(?:总数|总量|人数|数量|数|总额|金额)$")
 
 
-def canonical_metric(phrase: str) -> str:
+def canonical_metric(phrase: str, places: frozenset[str] = frozenset()) -> str:
     """A metric phrase in a form that lines up across reports: 工会会员总数, 会员数 and 发展会员
     all become 会员; 基层工会组织数 becomes 基层工会组织."""
     p = normalize(phrase)
     p = re.sub(r"[“”\"'‘’《》「」]", "", p)
+    for place in find_places(p, places):  # 醴陵市发展会员 → 发展会员
+        if place.start == 0:
+            p = p[place.end:]
+    p = re.sub(r"^(?:全市|全区|全省|全县|市|县|区)+", "", p)
     for _ in range(2):
         p = _METRIC_PREFIX.sub("", p)
         p = _METRIC_SUFFIX.sub("", p)
@@ -410,7 +417,7 @@ def figure_table(passages) -> list[dict]:
             sentence = p.text[s:e]
             figs = find_figures(sentence)
             for f in figs:
-                if f.kind in ("year", "date", "ordinal") or f.value is None:
+                if f.kind in ("year", "date", "ordinal", "period", "number") or f.value is None:
                     continue
                 key = (p.source, p.start + s + f.start)
                 if key in seen:
@@ -420,7 +427,8 @@ def figure_table(passages) -> list[dict]:
                 rows.append({
                     "source": p.source, "passage_id": p.passage_id, "section": p.section,
                     "place": figure_place(sentence, f.start, p.place),
-                    "metric": canonical_metric(phrase), "metric_text": phrase,
+                    "metric": canonical_metric(phrase, frozenset([p.place] if p.place else [])),
+                    "metric_text": phrase,
                     "value": f.value, "value_hi": f.value_hi, "unit": f.unit, "kind": f.kind,
                     "qualifier": f.qualifier, "figure": f.text,
                     "time": figure_time(sentence, f.start), "date": p.date,

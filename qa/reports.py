@@ -39,16 +39,17 @@ def decode_report(data: bytes, name: str = "report") -> str:
             return _checked(data.decode("utf-16"), name)
         except UnicodeDecodeError as exc:
             raise ReportError(name, f"UTF-16 解码失败 (undecodable UTF-16: {exc.reason})") from None
-    sample = data[:4096]
-    if sample.count(b"\x00") > len(sample) // 4:
-        # UTF-16 without BOM: every other byte of ASCII and CJK text in the BMP is often NUL.
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                return _checked(data.decode(enc), name)
-            except (UnicodeDecodeError, ReportError):
-                continue
-        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+    sample = data[:8192]
     if b"\x00" in sample:
+        # UTF-16 without BOM: the NULs of ASCII characters (newlines, digits) all sit on one side
+        odd = sum(1 for i in range(1, len(sample), 2) if sample[i] == 0)
+        even = sample.count(b"\x00") - odd
+        for enc, ok in (("utf-16-le", odd and not even), ("utf-16-be", even and not odd)):
+            if ok and len(data) % 2 == 0:
+                try:
+                    return _checked(data.decode(enc), name)
+                except (UnicodeDecodeError, ReportError):
+                    pass
         raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
     for enc in ("utf-8", "gb18030"):
         try:
@@ -168,6 +169,10 @@ def _is_heading_like(text: str) -> bool:
         return False
     if re.match(r"^\d{4}年[^，,]{0,8}[，,]", text):
         return False   # "2010年底，内江市总工会…" opens a paragraph, not a heading
+    from .figures import find_figures
+    if any(f.kind in ("count", "money", "percent", "measure") and f.unit not in ("", "周年")
+           and re.search(r"\d", f.text) for f in find_figures(text)):
+        return False   # "全市基层工会组织1200家" without its full stop is still a statement
     if any(p in text for p in "。！？；;!?"):
         return False
     return not text.endswith(("，", "、", ",", "：", ":"))
@@ -252,7 +257,8 @@ def _classify(blocks: list[_Block]) -> str | None:
             b.kind = "duplicate"
         elif b.markdown:
             b.kind = "heading"
-        elif _is_heading_like(b.text) or (b.text.endswith(("，", ",")) and len(b.text) <= 30):
+        elif _is_heading_like(b.text) or (b.text.endswith(("，", ",")) and len(b.text) <= 30
+                                          and not re.search(r"\d", b.text)):
             # Photo captions sit after a wide gap (the picture's place); titles do not.
             wide_before, wide_after = b.gap_before >= 2, b.gap_after >= 2
             looks_caption = bool(_CAPTION_WORDS.search(b.text))

@@ -197,19 +197,20 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
             if rx.search(text):
                 q.unit_class = cls
                 break
-    # the noun counted: 多少名职工 → 职工; or the noun before 有多少 (…的职工有多少)
-    m = re.search(r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
-    if m:
-        noun = re.split(r"[的了呢吗？?]|参加|获得|提供|组建|建立|实现|是|有", m.group(1))[0]
-        if len(noun) >= 2:
-            q.counted = noun
-    if q.counted is None and q.qtype in ("compare", "trend"):
-        # 哪个市的工会会员更多, 会员数由多少增加到多少
+    # the noun counted: 哪个市的工会会员更多, 会员数由多少增加到多少; 多少名职工 → 职工;
+    # or the noun before 有多少 (…的职工有多少)
+    if q.qtype in ("compare", "trend"):
         m = re.search(r"([\u4e00-\u9fff]{2,12}?)(?:总数|人数|数量|数|总量)?(?:的)?(?:更|最|由多少|从多少|历年|变化|趋势)", text)
         if m:
             found = [w for w in words(m.group(1)) if len(w) >= 2 and not gazetteer().is_place(w.rstrip("市省"))]
             if found:
                 q.counted = found[-1]
+    m = None if q.counted else re.search(
+        r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
+    if m and not re.match(r"增|减|到|至|提|降|上|下", m.group(1)):
+        noun = re.split(r"[的了呢吗？?]|参加|获得|提供|组建|建立|实现|是|有", m.group(1))[0]
+        if len(noun) >= 2:
+            q.counted = noun
     if q.counted is None:
         m = re.search(r"([\u4e00-\u9fff]{2,8}?)(?:的)?(?:总数|人数|数量|数|总量)?(?:一共|总共|共)?(?:是|有|为|达|共)?(?:多少|几)[？?个]?\s*$", text)
         if m:
@@ -240,6 +241,7 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
     clean = text
     for org in (q.orgs if q else []):
         clean = clean.replace(org, " ")
+    clean = re.sub(r"[由从]多少.{0,8}?(?:到|至)多少", " ", clean)   # 会员数由多少增加到多少
     clean = _TIME_WORDS.sub(" ", clean)
     clean = _QUESTION_WORDS.sub(" ", clean)
     clean = re.sub(r"\d+(?:\.\d+)?", " ", clean)

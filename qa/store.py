@@ -34,7 +34,7 @@ import numpy as np
 from . import __version__
 from .embedders import BUILTIN_ID, Embedder, LsaEmbedder, SentenceTransformerEmbedder, is_builtin
 from .errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, QAError, ReportError
-from .lexicon import data_hash, tokenize
+from .lexicon import data_hash, tokenize, tokenizer
 from .passages import ChunkParams, Passage, chunk_report
 from .reports import content_hash, decode_report, list_reports, parse_report
 
@@ -51,6 +51,43 @@ REFIT_GROWTH = 2.0
 # --------------------------------------------------------------------------- BM25
 
 @dataclass
+class TermCounts:
+    """Term counts of some passages over their own vocabulary (terms in order of first use):
+    row i of the CSR arrays (indptr, indices, data) counts the terms of passage i."""
+
+    vocab: list[str]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+class _Ids(dict):
+    """term -> id; a new term gets the next id."""
+
+    def __missing__(self, term):
+        j = self[term] = len(self)
+        return j
+
+
+def count_terms(token_lists: Iterable[list[str]]) -> TermCounts:
+    """Count the terms of each token list (array work instead of a dict per passage)."""
+    ids = _Ids()
+    get = ids.__getitem__
+    flat: list[int] = []
+    lens: list[int] = []
+    for tokens in token_lists:
+        before = len(flat)
+        flat.extend(map(get, tokens))
+        lens.append(len(flat) - before)
+    n = len(lens)
+    rows = np.repeat(np.arange(n, dtype=np.int64), lens)
+    keys, counts = np.unique((rows << 32) | np.asarray(flat, dtype=np.int64), return_counts=True)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys >> 32, minlength=n), out=indptr[1:])
+    return TermCounts(list(ids), indptr, (keys & 0xFFFFFFFF).astype(np.int32), counts.astype(np.int32))
+
+
+@dataclass
 class Bm25:
     """Term counts of every passage; scoring with Okapi BM25 (k1, b)."""
 
@@ -63,25 +100,36 @@ class Bm25:
 
     @classmethod
     def from_tokens(cls, token_lists: Iterable[list[str]], vocab: list[str] | None = None) -> "Bm25":
+        return cls.from_counts([count_terms(token_lists)], vocab)
+
+    @classmethod
+    def from_counts(cls, parts: Iterable["TermCounts"], vocab: list[str] | None = None) -> "Bm25":
+        """The index of the passages counted in ``parts`` (in order), over ``vocab`` and the
+        terms first seen in them; the same index as :meth:`from_tokens` on all their tokens."""
         from scipy import sparse
         vocab = list(vocab or [])
         index = {t: i for i, t in enumerate(vocab)}
-        indptr, indices, data = [0], [], []
-        for tokens in token_lists:
-            row: dict[int, int] = {}
-            for t in tokens:
+        indptrs, indices, datas = [np.zeros(1, dtype=np.int64)], [], []
+        rows = nnz = 0
+        for part in parts:
+            remap = np.empty(len(part.vocab), dtype=np.int64)
+            for k, t in enumerate(part.vocab):
                 j = index.get(t)
                 if j is None:
                     j = index[t] = len(vocab)
                     vocab.append(t)
-                row[j] = row.get(j, 0) + 1
-            cols = sorted(row)
-            indices.extend(cols)
-            data.extend(row[c] for c in cols)
-            indptr.append(len(indices))
-        counts = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.int32), np.asarray(indices, dtype=np.int32),
-             np.asarray(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(vocab)))
+                remap[k] = j
+            cols = remap[part.indices]
+            row_of = np.repeat(np.arange(len(part.indptr) - 1), np.diff(part.indptr))
+            order = np.lexsort((cols, row_of))      # columns ascending within each row
+            indices.append(cols[order].astype(np.int32))
+            datas.append(part.data[order])
+            indptrs.append(part.indptr[1:] + nnz)
+            rows += len(part.indptr) - 1
+            nnz += int(part.indptr[-1])
+        cat = lambda xs, dt: np.concatenate(xs).astype(dt, copy=False) if xs else np.zeros(0, dtype=dt)
+        counts = sparse.csr_matrix((cat(datas, np.int32), cat(indices, np.int32), cat(indptrs, np.int64)),
+                                   shape=(rows, len(vocab)))
         return cls(vocab, counts)
 
     def take(self, rows: Sequence[int]) -> "Bm25":
@@ -89,8 +137,12 @@ class Bm25:
 
     def extend(self, other_tokens: Iterable[list[str]]) -> "Bm25":
         """This index with more passages appended (the vocabulary grows as needed)."""
+        return self.extend_counts([count_terms(other_tokens)])
+
+    def extend_counts(self, parts: Iterable["TermCounts"]) -> "Bm25":
+        """This index with the passages counted in ``parts`` appended."""
         from scipy import sparse
-        extra = Bm25.from_tokens(other_tokens, vocab=list(self.vocab))
+        extra = Bm25.from_counts(parts, vocab=self.vocab)
         old = self.counts
         old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(extra.vocab)))
         return Bm25(extra.vocab, sparse.vstack([old, extra.counts], format="csr"), self.k1, self.b)
@@ -371,22 +423,107 @@ def _swap_in(tmp: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _progress(iterable, total: int, desc: str, enabled: bool):
+def _progress(iterable, total: int, desc: str, enabled: bool, unit: str = "段"):
     if not enabled:
         return iterable
     from tqdm import tqdm
     # shown only when the step takes more than a couple of seconds
-    return tqdm(iterable, total=total, desc=desc, delay=2.0, unit="段", leave=False)
+    return tqdm(iterable, total=total, desc=desc, delay=2.0, unit=unit, leave=False)
 
 
-def _embed_batches(embedder: Embedder, texts: list[str], progress: bool, batch: int = 512) -> np.ndarray:
+def _embed_batches(embedder: Embedder, texts: list[str], progress: bool, batch: int = 512,
+                   workers: int = 1) -> np.ndarray:
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    parts = []
-    starts = range(0, len(texts), batch)
-    for s in _progress(starts, len(starts), "嵌入", progress):
-        parts.append(embedder.embed(texts[s:s + batch]))
+    batches = [texts[s:s + batch] for s in range(0, len(texts), batch)]
+    if workers > 1 and isinstance(embedder, LsaEmbedder):   # a torch model is never forked
+        parts = _map(_embed_batch, batches, workers, progress, "嵌入", "批",
+                     initializer=_set_embedder, initargs=(embedder,))
+    else:
+        parts = [embedder.embed(b) for b in _progress(batches, len(batches), "嵌入", progress, "批")]
     return np.vstack(parts).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- worker processes
+
+# Below this many bytes of new reports a build is too short to gain from worker processes.
+PARALLEL_MIN_BYTES = 1 << 20
+
+
+def build_workers(new_bytes: int) -> int:
+    """How many processes share a build's work on ``new_bytes`` of new reports.
+
+    ``QA_BUILD_WORKERS`` sets it (1: none); by default one per CPU, at most 4. One for small
+    builds, and where forking is not safe or possible: outside the main thread (a web app's
+    request), inside a daemon process, or without ``fork``.
+    """
+    import multiprocessing
+    import threading
+    env = os.environ.get("QA_BUILD_WORKERS", "").strip()
+    if env.isdigit():
+        n = int(env)
+    else:
+        try:
+            n = min(len(os.sched_getaffinity(0)), 4)
+        except AttributeError:
+            n = min(os.cpu_count() or 1, 4)
+    if n <= 1 or new_bytes < PARALLEL_MIN_BYTES:
+        return 1
+    if threading.current_thread() is not threading.main_thread() or multiprocessing.current_process().daemon:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return n
+
+
+def _map(fn, jobs: list, workers: int, progress: bool, desc: str, unit: str,
+         initializer=None, initargs=()) -> list:
+    """``[fn(job) for job in jobs]``, over ``workers`` forked processes when more than one.
+
+    The workers are gone when this returns (they hold the build lock's file descriptor)."""
+    if workers <= 1 or len(jobs) <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        return list(_progress(map(fn, jobs), len(jobs), desc, progress, unit))
+    import multiprocessing
+    tokenizer()     # loaded once here and inherited by the workers
+    with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer, initargs) as pool:
+        return list(_progress(pool.imap(fn, jobs), len(jobs), desc, progress, unit))
+
+
+def _prepare_report(job: tuple) -> tuple[str, str | None, tuple | None]:
+    """Read, clean and chunk one report; count its passages' terms; list its figures.
+
+    Returns (name, None, (meta, passages, term counts, figure rows)), or (name, reason, None)
+    for a report that cannot be indexed.
+    """
+    from .figures import figure_table
+    name, path, chunk = job
+    try:
+        report = parse_report(decode_report(Path(path).read_bytes(), name), name)
+        passages = chunk_report(report, chunk)
+        if not passages:
+            raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
+    except ReportError as exc:
+        return name, exc.reason, None
+    except OSError as exc:
+        return name, f"无法读取 ({exc.strerror})", None
+    meta = {"title": report.title, "date": report.date, "passages": len(passages),
+            "sections": len(report.sections), "dropped": report.dropped}
+    counts = count_terms(tokenize(index_text(p)) for p in passages)
+    return name, None, (meta, passages, counts, figure_table(passages))
+
+
+_embedder: Embedder | None = None
+
+
+def _set_embedder(embedder: Embedder) -> None:
+    global _embedder
+    _embedder = embedder
+
+
+def _embed_batch(texts: list[str]) -> np.ndarray:
+    return _embedder.embed(texts)
 
 
 def index_text(p: Passage) -> str:
@@ -431,10 +568,16 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         _recover(folder)
         result = BuildResult(index=str(folder), full=full)
 
-        # ---- what is there
+        # ---- what is there (a report already indexed keeps its name when a copy turns up)
         files, skipped = list_reports(reports)
         result.skipped.extend(skipped)
+        try:
+            known = set(read_manifest(folder).get("reports", {}))
+        except QAError:
+            known = set()
+        files.sort(key=lambda p: (p.relative_to(reports).as_posix() not in known, p.as_posix()))
         current: dict[str, tuple[Path, str]] = {}
+        sizes: dict[str, int] = {}
         by_hash: dict[str, str] = {}
         for path in files:
             name = path.relative_to(reports).as_posix()
@@ -449,6 +592,7 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
                 continue
             by_hash[digest] = name
             current[name] = (path, digest)
+            sizes[name] = len(data)
 
         # ---- what the old index can give
         old: IndexData | None = None
@@ -483,27 +627,28 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         result.changed = sorted(s for s in old_reports if s in current and s not in keep_sources)
         result.added = sorted(s for s in current if s not in old_reports)
 
-        # ---- read, clean and chunk what is new
+        # ---- read, clean, chunk, tokenise and count what is new: in worker processes when
+        # there is a lot of it (tokenising is most of a build's time, and jieba is pure Python)
         say("读取报告")
+        todo = sorted(set(result.changed) | set(result.added))
+        workers = build_workers(sum(sizes[name] for name in todo))
         new_passages: list[Passage] = []
+        new_counts: list[TermCounts] = []
+        new_figures: list[dict] = []
         report_meta = {s: old_reports[s] for s in keep_sources}
-        for name in sorted(set(result.changed) | set(result.added)):
-            path, digest = current[name]
-            try:
-                report = parse_report(decode_report(path.read_bytes(), name), name)
-                passages = chunk_report(report, chunk)
-                if not passages:
-                    raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
-            except ReportError as exc:
-                result.skipped.append((name, exc.reason))
+        jobs = [(name, current[name][0], chunk) for name in todo]
+        for name, reason, prepared in _map(_prepare_report, jobs, workers, progress, "分词", "份"):
+            if reason is not None:
+                result.skipped.append((name, reason))
                 for lst in (result.added, result.changed):
                     if name in lst:
                         lst.remove(name)
                 continue
+            meta, passages, counts, figures = prepared
             new_passages.extend(passages)
-            report_meta[name] = {"sha256": digest, "title": report.title, "date": report.date,
-                                 "passages": len(passages), "sections": len(report.sections),
-                                 "dropped": report.dropped}
+            new_counts.append(counts)
+            new_figures.extend(figures)
+            report_meta[name] = {"sha256": current[name][1], **meta}
 
         kept_rows = [i for i, p in enumerate(old.passages) if p.source in keep_sources] if old else []
         kept = [old.passages[i] for i in kept_rows] if old else []
@@ -522,19 +667,19 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             fit_passages = len(all_passages)
         else:
             fit_passages = old.manifest.get("fit_passages") if old else len(all_passages)
-        if refit:
-            kept_rows, kept, new_passages = [], [], all_passages
 
         say("计算向量")
-        new_vecs = _embed_batches(emb, [index_text(p) for p in new_passages], progress) if emb else \
-            np.zeros((0, 1), dtype=np.float32)
-        result.embedded = len(new_passages)
+        to_embed = all_passages if refit else new_passages   # a refitted embedder embeds them all
+        new_vecs = _embed_batches(emb, [index_text(p) for p in to_embed], progress, workers=workers) if emb \
+            else np.zeros((0, 1), dtype=np.float32)
+        result.embedded = len(to_embed)
         say("建立检索索引")
-        tokens = [tokenize(index_text(p)) for p in _progress(new_passages, len(new_passages), "分词", progress)]
         if old is not None and kept_rows:
-            bm25 = old.bm25.take(kept_rows).extend(tokens)
+            bm25 = old.bm25.take(kept_rows).extend_counts(new_counts)
             only_appended = len(kept_rows) == len(old.passages)
-            if only_appended and vector_index_kind(old.vectors) == ("hnsw" if len(all_passages) >= HNSW_THRESHOLD else "flat"):
+            if refit:
+                vectors = make_vector_index(new_vecs)
+            elif only_appended and vector_index_kind(old.vectors) == ("hnsw" if len(all_passages) >= HNSW_THRESHOLD else "flat"):
                 vectors = old.vectors
                 if len(new_vecs):
                     vectors.add(np.ascontiguousarray(new_vecs))
@@ -542,13 +687,12 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
                 old_vecs = all_vectors(old.vectors)[np.asarray(kept_rows, dtype=np.int64)]
                 vectors = make_vector_index(np.vstack([old_vecs, new_vecs]) if len(new_vecs) else old_vecs)
         else:
-            bm25 = Bm25.from_tokens(tokens)
+            bm25 = Bm25.from_counts(new_counts)
             dim = emb.dim if emb else 1
             vectors = make_vector_index(new_vecs if len(new_vecs) else np.zeros((0, dim), dtype=np.float32))
 
-        from .figures import figure_table
         kept_figures = [f for f in old.figures if f["source"] in keep_sources] if old else []
-        figures = kept_figures + figure_table(new_passages)
+        figures = kept_figures + new_figures
 
         result.passages = len(all_passages)
         result.embedder = emb_id(emb)
@@ -603,16 +747,15 @@ def _resolve_embedder(spec, old: IndexData | None) -> Embedder | None:
 def _write(folder: Path, manifest: dict, passages: list[Passage], vectors, bm25: Bm25,
            emb: Embedder | None, figures: list[dict]) -> None:
     import faiss
+    names = tuple(Passage.__dataclass_fields__)   # Passage.to_dict without asdict's deep copy
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as f:
-        for p in passages:
-            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        f.writelines(json.dumps({k: getattr(p, k) for k in names}, ensure_ascii=False) + "\n" for p in passages)
     faiss.write_index(vectors, str(folder / "vectors.faiss"))
     bm25.save(folder)
     if isinstance(emb, LsaEmbedder):
         emb.save(folder)
     with open(folder / "figures.jsonl", "w", encoding="utf-8") as f:
-        for row in figures:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in figures)
     # the manifest goes last: an index without one is never taken for a whole one
     path = _manifest_path(folder)
     path.with_suffix(".tmp").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

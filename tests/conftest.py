@@ -18,8 +18,8 @@ SHARED = ROOT.parent / "shared"
 class FakeEmbedder:
     """Deterministic embedder for fast unit tests: hashed character bigrams, unit length."""
 
-    id = "fake-hash-64"
-    dim = 64
+    id = "fake-hash-512"
+    dim = 512
 
     def embed(self, texts):
         if isinstance(texts, str):

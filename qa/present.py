@@ -1,0 +1,548 @@
+"""Presentation for the web chat (``app.py``): safe HTML for answers, passages and tables,
+the current :class:`Assistant` behind a build lock, and adding uploaded reports.
+
+Everything shown in the browser is built here and every piece of text that comes from a
+report or from a user is HTML-escaped: a report holding ``<script>`` or
+``<img src=x onerror=…>`` is shown as that text and runs nothing. The chat replies are HTML
+blocks (one block, no blank line), so Markdown never reinterprets the escaped text.
+
+    library = Library("seeds", "index")
+    library.prepare()                         # build or update the index, load it
+    answer = library.assistant.ask("防城港市组建了多少个工会组织？")
+    render_answer(answer)                     # the chat bubble
+    render_passages(answer, library.assistant.passage)   # the passages beside it
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .errors import QAError, ReportError
+
+# --------------------------------------------------------------------------- escaping
+
+
+def esc(text) -> str:
+    """``text`` as HTML text: ``& < > " '`` escaped (None becomes "")."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def esc_lines(text) -> str:
+    """Escaped text with its line breaks as ``<br>`` (a chat bubble must hold no blank line)."""
+    lines = [esc(line) for line in str(text or "").splitlines()]
+    return "<br>".join(line for line in lines if line.strip()) or ""
+
+
+# --------------------------------------------------------------------------- highlighting
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` stands in ``text``: verbatim, or ignoring white space."""
+    if not text or not quote:
+        return None
+    i = text.find(quote)
+    if i >= 0:
+        return i, i + len(quote)
+    chars = [re.escape(c) for c in quote if not c.isspace()]
+    if not chars:
+        return None
+    m = re.search(r"\s*".join(chars), text)
+    return (m.start(), m.end()) if m else None
+
+
+def _spans_of(text: str, needles: Iterable[str], lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """Every occurrence of the needles in text[lo:hi], overlapping ones merged."""
+    hi = len(text) if hi is None else hi
+    spans = []
+    for n in {n for n in needles if n and n.strip()}:
+        start = lo
+        while True:
+            i = text.find(n, start, hi)
+            if i < 0:
+                break
+            start = i + 1
+            # "6个" is not the figure in "46个": a number must not continue one before it
+            if n[0].isdigit() and i > 0 and (text[i - 1].isdigit() or text[i - 1] in ".．"):
+                continue
+            spans.append((i, i + len(n)))
+            start = i + len(n)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def highlight(text: str, quote: str | None = None, figures: Iterable[str] = ()) -> str:
+    """``text`` as escaped HTML with ``quote`` in ``<mark>`` and each figure inside it in
+    ``<strong>``. Figures are looked for inside the quote only (the whole text when there is
+    no quote). Nothing but the markup added here survives as HTML."""
+    text = text or ""
+    span = find_quote(text, quote) if quote else None
+    lo, hi = span if span else (0, len(text))
+    figs = _spans_of(text, figures, lo, hi)
+    # the positions where a tag opens or closes, then the escaped pieces between them
+    events: dict[int, list[str]] = {}
+    if span:
+        events.setdefault(lo, []).append('<mark class="qa-hl">')
+    for s, e in figs:
+        events.setdefault(s, []).append('<strong class="qa-fig">')
+        events.setdefault(e, []).insert(0, "</strong>")
+    if span:
+        events.setdefault(hi, []).insert(0, "</mark>")
+    out, pos = [], 0
+    for at in sorted(events):
+        out.append(esc(text[pos:at]))
+        # at one position, closing tags come before opening ones
+        tags = events[at]
+        out.extend(t for t in tags if t.startswith("</"))
+        out.extend(t for t in tags if not t.startswith("</"))
+        pos = at
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- the chat
+
+def render_question(question: str) -> str:
+    """A user's question as a chat bubble: plain text, nothing interpreted."""
+    return f'<div class="qa-question">{esc_lines(question) or "&nbsp;"}</div>'
+
+
+def _answer_figures(answer) -> list[str]:
+    """The figures of an answer, as they are written in the reports."""
+    figs = [p for p in re.split(r"[，,→、；;]", answer.short or "") if p.strip()]
+    figs += [str(r.get("figure") or "") for r in answer.table or ()]
+    return [f for f in figs if f]
+
+
+def render_answer(answer) -> str:
+    """An :class:`~qa.Answer` as a chat bubble: the direct answer (bold), the quoted sentence
+    and the citation (report · section), all escaped. The text is the library's own
+    ``answer.text``, line by line; lines are styled by what they hold."""
+    figures = _answer_figures(answer)
+    rows = []
+    lines = [ln.strip() for ln in (answer.text or "").splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("原文："):
+            body = line[len("原文："):]
+            quote = body.strip("「」")
+            rows.append(f'<div class="qa-quote"><span class="qa-label">原文</span>'
+                        f'「{highlight(quote, None, figures)}」</div>')
+        elif line.startswith("出处："):
+            rows.append(f'<div class="qa-cite"><span class="qa-label">出处</span>{esc(line[len("出处："):])}</div>')
+        elif line.startswith("最接近的记录"):
+            rows.append(f'<div class="qa-nearest">{esc(line)}</div>')
+        elif i == 0 and answer.found:
+            short = answer.short or ""
+            if short and line.startswith(short):
+                rows.append(f'<div class="qa-answer"><strong>{esc(short)}</strong>{esc(line[len(short):])}</div>')
+            else:
+                rows.append(f'<div class="qa-answer">{highlight(line, None, figures)}</div>')
+        elif i == 0:
+            rows.append(f'<div class="qa-answer qa-miss">{esc(line)}</div>')
+        else:
+            rows.append(f'<div class="qa-line">{esc(line)}</div>')
+    return '<div class="qa-reply">' + "".join(rows) + "</div>"
+
+
+def render_error(message: str) -> str:
+    """A library error as a chat bubble (the message says what to do)."""
+    return f'<div class="qa-reply qa-error"><span class="qa-label">出错</span>{esc_lines(message)}</div>'
+
+
+# --------------------------------------------------------------------------- passages
+
+def _meta(*pairs: tuple[str, str | None]) -> str:
+    return " · ".join(f'<span class="qa-k">{esc(k)}</span>{esc(v)}' for k, v in pairs if v)
+
+
+def passage_card(*, source: str, section: str, place: str | None, date: str | None, text: str,
+                 quote: str | None, figures: Iterable[str] = (), label: str = "") -> str:
+    """One passage with the quoted sentence highlighted and its source, section, place, date."""
+    head = f'<div class="qa-card-label">{esc(label)}</div>' if label else ""
+    body = highlight(text, quote, figures)
+    return (f'<div class="qa-card">{head}'
+            f'<div class="qa-card-src">{esc(source)}</div>'
+            f'<div class="qa-card-sec">{esc(section)}</div>'
+            f'<div class="qa-card-meta">{_meta(("地点 ", place), ("日期 ", date))}</div>'
+            f'<div class="qa-card-text">{body}</div></div>')
+
+
+PASSAGES_EMPTY = ('<div class="qa-panel-empty">提问后，这里显示回答所引用的段落，'
+                  '引用的句子以高亮标出，便于在上下文中核对数字。</div>')
+
+
+def render_passages(answer, lookup: Callable[[str], object], related: Sequence = ()) -> str:
+    """The passages an answer used, beside the chat: one card per citation, the quoted
+    sentence highlighted. A refusal shows its nearest record (marked as not the answer) and
+    the ``related`` search hits, if given."""
+    figures = _answer_figures(answer)
+    cards = []
+
+    def card(c, label=""):
+        p = lookup(c.passage_id)
+        rows = [r for r in answer.table or () if r.get("passage_id") == c.passage_id]
+        figs = [str(r.get("figure") or "") for r in rows] or figures
+        if p is None:  # the index changed since: the quote alone
+            return passage_card(source=c.source, section=c.section, place=c.place, date=c.date,
+                                text=c.quote, quote=c.quote, figures=figs, label=label)
+        return passage_card(source=p.source, section=p.section, place=c.place or p.place,
+                            date=p.date or c.date, text=p.text, quote=c.quote, figures=figs, label=label)
+
+    seen = set()
+    for i, c in enumerate(answer.citations or ()):
+        if (c.passage_id, c.quote) in seen:
+            continue
+        seen.add((c.passage_id, c.quote))
+        cards.append(card(c, f"引用 {i + 1}" if len(answer.citations) > 1 else "引用"))
+    if not cards and answer.nearest is not None:
+        cards.append(card(answer.nearest, "最接近的记录（并非所问）"))
+    if not cards:
+        for h in related:
+            cards.append(passage_card(source=h.source, section=h.section, place=h.place, date=h.date,
+                                      text=h.text, quote=None, label="相关段落（未找到答案，仅供参考）"))
+    if not cards:
+        return '<div class="qa-panel-empty">这个回答没有引用段落。</div>'
+    return '<div class="qa-cards">' + "".join(cards) + "</div>"
+
+
+def render_figure_row(row: dict, passage=None) -> str:
+    """A row of the figure table in its passage: the sentence highlighted, the figure bold."""
+    sentence = row.get("sentence") or ""
+    figure = row.get("figure") or ""
+    metric = row.get("metric_text") or row.get("metric") or ""
+    label = " · ".join(x for x in (row.get("place"), metric, figure) if x)
+    if passage is None:
+        return passage_card(source=row.get("source", ""), section=row.get("section", ""),
+                            place=row.get("place"), date=row.get("date"), text=sentence,
+                            quote=sentence, figures=[figure], label=label)
+    return passage_card(source=passage.source, section=passage.section,
+                        place=row.get("place") or passage.place, date=passage.date or row.get("date"),
+                        text=passage.text, quote=sentence, figures=[figure], label=label)
+
+
+# --------------------------------------------------------------------------- tables and charts
+
+TABLE_KINDS = ("compare", "trend", "compute")
+ANSWER_COLUMNS = ["地区", "数字", "时间", "日期", "出处"]
+FIGURE_COLUMNS = ["地区", "指标", "数字", "数值", "单位", "时间", "日期", "报告", "文章", "原句", "段落"]
+REPORT_COLUMNS = ["文件", "标题", "日期", "段落数"]
+
+
+def _frame(rows: list[list], columns: list[str]):
+    import pandas as pd
+    return pd.DataFrame(rows, columns=columns)
+
+
+def answer_frame(answer):
+    """The table of a compare / trend / compute answer (None for other answers)."""
+    if answer.kind not in TABLE_KINDS or not answer.table:
+        return None
+    rows = []
+    for r in answer.table:
+        when = r.get("time") or ""
+        if r.get("role"):
+            when = " ".join(x for x in (r["role"], when) if x)
+        rows.append([r.get("place") or "", r.get("figure") or "", when, r.get("date") or "",
+                     " · ".join(x for x in (r.get("source"), r.get("section")) if x)])
+    return _frame(rows, ANSWER_COLUMNS)
+
+
+_SCALES = (("亿", 1e8), ("万", 1e4))
+_ROLES = {"由": "之前", "从": "之前", "自": "之前", "到": "之后", "至": "之后", "增加到": "之后", "达到": "之后"}
+
+
+def chart_data(answer) -> dict | None:
+    """What to plot for a compare / trend / compute answer: ``{"frame", "x", "y", "kind",
+    "y_title", "title"}`` with kind "bar" or "line"; None when there is nothing to plot."""
+    if answer.kind not in TABLE_KINDS or not answer.table:
+        return None
+    rows = [r for r in answer.table if isinstance(r.get("value"), (int, float))]
+    if not rows:
+        return None
+    units = [r.get("unit") or "" for r in rows]
+    unit = max(set(units), key=units.count)
+    rows = [r for r in rows if (r.get("unit") or "") == unit]
+    scale_name, scale = "", 1.0
+    for name, factor in _SCALES:
+        if any(name in (r.get("figure") or "") for r in rows) and all(abs(r["value"]) >= factor for r in rows):
+            scale_name, scale = name, factor
+            break
+    labels, seen = [], {}
+    for r in rows:
+        parts = [r.get("place") or ""]
+        if r.get("role"):
+            parts.append(_ROLES.get(r["role"], r["role"]))
+        if r.get("time"):
+            parts.append(r["time"])
+        label = " ".join(p for p in parts if p) or (r.get("figure") or "?")
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    y_title = f"数值（{scale_name}{unit}）" if (scale_name or unit) else "数值"
+    frame = _frame([[lab, round(r["value"] / scale, 4), r.get("figure") or ""] for lab, r in zip(labels, rows)],
+                   ["项目", "数值", "原文数字"])
+    kind = "line" if answer.kind == "trend" and len(rows) >= 3 else "bar"
+    title = {"compare": "对比", "trend": "变化", "compute": "计算所用的数字"}[answer.kind]
+    return {"frame": frame, "x": "项目", "y": "数值", "kind": kind, "y_title": y_title, "title": title}
+
+
+def figures_frame(figures: Sequence[dict]):
+    """The figure table for the 数据 tab; the last column is the passage id of each row."""
+    rows = [[f.get("place") or "", f.get("metric_text") or f.get("metric") or "", f.get("figure") or "",
+             f.get("value") if isinstance(f.get("value"), (int, float)) else None, f.get("unit") or "",
+             f.get("time") or "", f.get("date") or "", f.get("source") or "", f.get("section") or "",
+             f.get("sentence") or "", f.get("passage_id") or ""] for f in figures]
+    return _frame(rows, FIGURE_COLUMNS)
+
+
+def reports_frame(reports: Sequence[dict]):
+    """The indexed reports: file, title, date, number of passages."""
+    return _frame([[r.get("file", ""), r.get("title", ""), r.get("date", ""), r.get("passages", 0)]
+                   for r in reports], REPORT_COLUMNS)
+
+
+def find_figure(figures: Sequence[dict], passage_id: str, figure: str = "", sentence: str = "") -> dict | None:
+    """The figure-table row of a passage (and figure, and sentence) chosen in the table."""
+    best = None
+    for f in figures:
+        if f.get("passage_id") != passage_id:
+            continue
+        if figure and f.get("figure") != figure:
+            best = best or f
+            continue
+        if sentence and f.get("sentence") != sentence:
+            best = best or f
+            continue
+        return f
+    return best
+
+
+def index_summary(assistant) -> str:
+    """One line on what is indexed, as HTML."""
+    if assistant is None:
+        return '<span class="qa-status">索引未加载</span>'
+    reps = assistant.reports()
+    n_pass = sum(r.get("passages", 0) for r in reps)
+    return (f'<span class="qa-status">已索引 <b>{len(reps)}</b> 份报告 · <b>{n_pass}</b> 个段落 · '
+            f'<b>{len(assistant.figures)}</b> 个数字</span>')
+
+
+def status_html(message: str, ok: bool = True) -> str:
+    """A message for the page (upload, rebuild), escaped."""
+    cls = "qa-ok" if ok else "qa-bad"
+    return f'<div class="qa-msg {cls}">{esc_lines(message)}</div>'
+
+
+# --------------------------------------------------------------------------- uploads
+
+class UploadRejected(QAError):
+    """An uploaded report was not added; the message says why and what to do."""
+
+
+UPLOAD_SUFFIXES = (".txt", ".md")
+MAX_NAME_CHARS = 120
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_UNSAFE_CHARS = re.compile(r"[^\w\u3000-\u303f\uff00-\uffef.()\-（）【】《》]+")
+
+
+def safe_report_name(name: str) -> str:
+    """A safe file name for an uploaded report, or :class:`UploadRejected` saying why not.
+
+    Rejects names with a folder part, hidden names, control characters and other extensions
+    than .txt/.md; characters outside letters, digits, CJK and ``._-()`` become ``_``.
+    """
+    raw = "" if name is None else str(name)
+    if not raw.strip():
+        raise UploadRejected("文件名为空；请给报告一个以 .txt 或 .md 结尾的名字")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise UploadRejected(f"文件名 {raw!r} 含有控制字符，不安全；请改名后再上传")
+    if "/" in raw or "\\" in raw or raw in (".", ".."):
+        raise UploadRejected(f"文件名 {raw!r} 含有路径，不安全；请只用文件名（如 report.txt）")
+    name = unicodedata.normalize("NFC", raw.strip())
+    if name.startswith("."):
+        raise UploadRejected(f"文件名 {raw!r} 以点开头（隐藏文件），不会被索引；请改名后再上传")
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() not in UPLOAD_SUFFIXES:
+        raise UploadRejected(f"{name}：只接受 .txt 或 .md 报告（这个文件是 {suffix or '无扩展名'}）")
+    stem = _UNSAFE_CHARS.sub("_", stem).strip("._ ") or "report"
+    safe = stem[:MAX_NAME_CHARS] + suffix.lower()
+    return safe
+
+
+def check_report(data: bytes, name: str):
+    """Decode and parse an uploaded report; :class:`ReportError` when nothing can be indexed.
+
+    Returns the parsed :class:`~qa.reports.Report`.
+    """
+    from .passages import chunk_report
+    from .reports import decode_report, parse_report
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ReportError(name, f"文件过大（{len(data) // 1024 // 1024} MB，上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）")
+    report = parse_report(decode_report(data, name), name)
+    if not chunk_report(report):
+        raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
+    return report
+
+
+# --------------------------------------------------------------------------- the current assistant
+
+WARMUP_QUESTION = "防城港市组建了多少个工会组织？"
+
+
+class Library:
+    """The reports folder, its index and the :class:`~qa.Assistant` answering from it.
+
+    ``assistant`` is swapped in one assignment after a build, so answers keep coming from the
+    old Assistant until the new one is loaded and warmed up. Builds run one at a time under a
+    lock (and under the index's own file lock, against other processes).
+    """
+
+    def __init__(self, reports: str | Path = "seeds", index: str | Path = "index"):
+        self.reports = Path(reports)
+        self.index = Path(index)
+        self.assistant = None
+        self.lock = threading.Lock()
+        self.generation = 0
+
+    # ---- loading
+    def load(self):
+        """Load the index, warm it up (first answers load the tokenizer) and swap it in."""
+        from . import Assistant
+        assistant = Assistant.load(self.index)
+        try:
+            assistant.ask(WARMUP_QUESTION)
+        except QAError:
+            pass
+        self.assistant = assistant   # one assignment: the swap
+        self.generation += 1
+        return assistant
+
+    def prepare(self, progress: bool = True, out=None) -> object:
+        """Build or update the index when it is missing or stale, print the summary, load it.
+
+        Raises QAError when there is no usable index (a failed update of an existing index is
+        printed and the old index is used).
+        """
+        from . import build_index
+        out = out or sys.stderr
+        with self.lock:
+            try:
+                res = build_index(self.reports, self.index, full=False, progress=progress, wait=60.0)
+                print(res.summary(), file=out, flush=True)
+            except QAError as exc:
+                print(f"错误：索引更新失败：{exc}", file=out, flush=True)
+                res = None
+            self.load()
+        return res
+
+    def require(self):
+        if self.assistant is None:
+            from .errors import IndexMissing
+            raise IndexMissing(f"索引 {self.index} 尚未加载；请运行 `qa build` 后重启")
+        return self.assistant
+
+    # ---- building
+    def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None):
+        """Rebuild the index (full by default) and swap in the new Assistant."""
+        from . import build_index
+        with self.lock:
+            res = build_index(self.reports, self.index, full=full, wait=30.0, on_event=on_event)
+            self.load()
+            return res
+
+    def add_report(self, data: bytes, name: str, replace: bool = False,
+                   on_event: Callable[[str], None] | None = None) -> tuple[str, object]:
+        """Add an uploaded report to the reports folder and index it incrementally.
+
+        Checks the name and the text before anything is written; never overwrites a report
+        unless ``replace``; rolls back the file when the build fails. Returns (saved name,
+        BuildResult).
+
+        Raises:
+            UploadRejected, ReportError: the report was not added; the index is as it was.
+        """
+        from . import build_index
+        from .reports import content_hash, list_reports
+        safe = safe_report_name(name)
+        check_report(data, safe)
+        with self.lock:
+            if not self.reports.is_dir():
+                raise UploadRejected(f"报告目录 {self.reports} 不存在")
+            dest = self.reports / safe
+            digest = content_hash(data)
+            files, _ = list_reports(self.reports)
+            for path in files:
+                try:
+                    same = content_hash(path.read_bytes()) == digest
+                except OSError:
+                    continue
+                if same:
+                    rel = path.relative_to(self.reports).as_posix()
+                    raise UploadRejected(f"{safe} 与已有报告 {rel} 内容相同，未重复添加")
+            if dest.exists() and not replace:
+                raise UploadRejected(f"已有同名报告 {safe}；未覆盖。如要替换，请勾选“替换同名报告”后重新上传，"
+                                     "或把文件改名")
+            tmp = self.reports / f".upload-{secrets.token_hex(6)}.tmp"
+            backup = None
+            tmp.write_bytes(data)
+            try:
+                if dest.exists():
+                    backup = self.reports / f".replaced-{secrets.token_hex(6)}-{safe}"
+                    os.replace(dest, backup)
+                try:
+                    os.link(tmp, dest)            # never overwrites: fails if dest appeared
+                except FileExistsError:
+                    raise UploadRejected(f"已有同名报告 {safe}；未覆盖") from None
+                except OSError:                   # no hard links here: exclusive create
+                    with open(dest, "xb") as f:
+                        f.write(data)
+            finally:
+                tmp.unlink(missing_ok=True)
+
+            def roll_back():
+                dest.unlink(missing_ok=True)
+                if backup is not None:
+                    os.replace(backup, dest)
+
+            try:
+                res = build_index(self.reports, self.index, full=False, wait=30.0, on_event=on_event)
+            except BaseException:
+                roll_back()
+                raise
+            skipped = dict(res.skipped)
+            if safe in skipped:
+                roll_back()
+                if backup is not None:   # the old version was dropped with the new one: index it again
+                    build_index(self.reports, self.index, full=False, wait=30.0)
+                self.load()
+                raise UploadRejected(f"{safe}：{skipped[safe]}；未添加")
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+            self.load()
+            return safe, res
+
+
+def event_progress(progress) -> Callable[[str], None]:
+    """An ``on_event`` callback for :func:`~qa.build_index` that moves a gr.Progress bar."""
+    steps = ["读取报告", "拟合内置向量模型", "计算向量", "建立检索索引", "写入索引", "完成"]
+    started = time.monotonic()
+
+    def on_event(message: str) -> None:
+        frac = (steps.index(message) + 1) / len(steps) if message in steps else None
+        try:
+            progress(frac if frac is not None else 0.5, desc=f"{message}（{time.monotonic() - started:.1f} 秒）")
+        except Exception:  # a progress bar must never break a build
+            pass
+    return on_event

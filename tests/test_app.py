@@ -1,0 +1,380 @@
+"""The web chat without a browser: qa.present (escaping, highlighting, tables, uploads) and
+the handler functions of app.py called directly."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa import Answer, Assistant, Citation, Passage
+from qa import present
+from qa.present import UploadRejected
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import app  # noqa: E402
+
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=2">'
+
+XIANGTAN = """湘潭市总工会：夯实基层 服务职工
+
+2019年，湘潭市总工会团结带领全市职工，各项工作取得新成效。
+
+截至2019年底，全市共建立基层工会组织2468个，工会会员总数41.2万人。
+
+全市新建职工书屋37个，筹集金秋助学资金156.7万元，资助困难职工子女612名。
+"""
+
+YUEYANG = f"""# 岳阳市总工会{XSS_SCRIPT}：夯实基层
+
+截至2020年底，岳阳市基层工会组织{XSS_IMG}1357个，工会会员总数22.4万人。
+
+全市新建职工书屋29个，[点此](javascript:window.__xss=4)领取资金。
+"""
+
+RAW_TAG = re.compile(r"<\s*/?\s*(script|img|iframe|svg|a)\b", re.I)
+
+
+def no_raw_tags(html_text: str) -> bool:
+    return RAW_TAG.search(html_text) is None and "onerror=" not in html_text.replace('onerror=&quot;', "")
+
+
+# --------------------------------------------------------------------------- escaping and highlighting
+
+def test_esc_escapes_markup():
+    assert present.esc(XSS_SCRIPT) == "&lt;script&gt;window.__xss=1&lt;/script&gt;"
+    out = present.esc(XSS_IMG)
+    assert "<img" not in out and "&lt;img" in out and "&quot;" in out
+    assert present.esc(None) == ""
+
+
+def test_highlight_marks_quote_and_figure():
+    text = "近年来，工作取得新成绩。截至2008年6月底，全市基层工会组织8019个，会员76.8万人。以农民工入会为重点。"
+    quote = "截至2008年6月底，全市基层工会组织8019个，会员76.8万人。"
+    out = present.highlight(text, quote, ["8019个"])
+    assert out.count('<mark class="qa-hl">') == 1 and out.count("</mark>") == 1
+    inside = out.split('<mark class="qa-hl">')[1].split("</mark>")[0]
+    assert '<strong class="qa-fig">8019个</strong>' in inside
+    assert re.sub(r"<[^>]+>", "", out) == text     # the text itself is unchanged
+
+
+def test_highlight_figures_only_inside_quote():
+    text = "一共8019个。另一句也有8019个。"
+    out = present.highlight(text, "另一句也有8019个。", ["8019个"])
+    assert out.count("qa-fig") == 1
+    assert out.index("qa-fig") > out.index("qa-hl")
+
+
+def test_highlight_escapes_report_text_and_quote():
+    text = f"开头{XSS_SCRIPT}。全市基层工会组织{XSS_IMG}1357个。"
+    quote = f"全市基层工会组织{XSS_IMG}1357个。"
+    out = present.highlight(text, quote, ["1357个", "<img"])
+    assert no_raw_tags(out)
+    assert "&lt;script&gt;" in out and "&lt;img</strong> src=x onerror=&quot;window.__xss=2&quot;&gt;" in out
+    assert '<mark class="qa-hl">' in out
+    assert html.unescape(re.sub(r"<[^>]+>", "", out)) == text   # shown as the text it is
+
+
+def test_highlight_quote_with_other_white_space():
+    text = "截至2020年底，全市\n基层工会组织1200个。"
+    out = present.highlight(text, "截至2020年底，全市基层工会组织1200个。", ["1200个"])
+    assert '<mark class="qa-hl">' in out and "1200个</strong>" in out
+
+
+def test_highlight_missing_quote_leaves_text_plain():
+    out = present.highlight("一段文字<b>。", "不在其中", ["9个"])
+    assert out == "一段文字&lt;b&gt;。"
+
+
+def _xss_answer() -> Answer:
+    quote = f"截至2020年底，岳阳市基层工会组织{XSS_IMG}1357个，工会会员总数22.4万人。"
+    cite = Citation("evil<script>.md", "p1", f"岳阳市总工会{XSS_SCRIPT}", quote, "岳阳", "2020")
+    text = f"1357个（岳阳）\n原文：「{quote}」\n出处：evil<script>.md · 岳阳市总工会{XSS_SCRIPT}"
+    return Answer(True, "1357个", text, (cite,), kind="count")
+
+
+def test_render_answer_escapes_everything():
+    out = present.render_answer(_xss_answer())
+    assert no_raw_tags(out)
+    assert "<strong>1357个</strong>" in out
+    assert 'class="qa-quote"' in out and 'class="qa-cite"' in out
+    assert "\n\n" not in out   # one HTML block: Markdown never reinterprets the text
+
+
+def test_render_question_escapes():
+    out = present.render_question(f"{XSS_IMG}问题\n\n第二行")
+    assert no_raw_tags(out) and "\n" not in out and "第二行" in out
+
+
+def test_render_passages_escapes_and_highlights():
+    a = _xss_answer()
+    text = f"开头{XSS_SCRIPT}。{a.citations[0].quote}结尾。"
+    passage = Passage("p1", "evil<script>.md", f"岳阳市总工会{XSS_SCRIPT}", "岳阳", "2020", text, 0, len(text))
+    out = present.render_passages(a, {"p1": passage}.get)
+    assert no_raw_tags(out)
+    assert '<mark class="qa-hl">' in out and '<strong class="qa-fig">1357个</strong>' in out
+    # a passage that left the index: the quote alone, still highlighted
+    out = present.render_passages(a, lambda pid: None)
+    assert no_raw_tags(out) and '<mark class="qa-hl">' in out
+
+
+def test_render_error_and_status_escape():
+    assert no_raw_tags(present.render_error(XSS_IMG))
+    assert no_raw_tags(present.status_html(XSS_SCRIPT, ok=False))
+
+
+# --------------------------------------------------------------------------- file names
+
+@pytest.mark.parametrize("name, expected", [
+    ("report.txt", "report.txt"),
+    ("湘潭市工会报告.md", "湘潭市工会报告.md"),
+    ("Annual Report 2020.TXT", "Annual_Report_2020.txt"),
+    ("<img src=x onerror=alert(1)>.txt", "img_src_x_onerror_alert(1).txt"),
+    ("a;rm -rf ~.txt", "a_rm_-rf.txt"),
+])
+def test_safe_report_name(name, expected):
+    assert present.safe_report_name(name) == expected
+
+
+@pytest.mark.parametrize("name, words", [
+    ("", "为空"),
+    (".hidden.txt", "隐藏"),
+    ("../../etc/passwd.txt", "路径"),
+    ("sub\\x.txt", "路径"),
+    ("a\x00b.txt", "控制字符"),
+    ("report.pdf", ".txt 或 .md"),
+    ("report", ".txt 或 .md"),
+])
+def test_unsafe_report_names_are_rejected(name, words):
+    with pytest.raises(UploadRejected, match=re.escape(words)):
+        present.safe_report_name(name)
+
+
+# --------------------------------------------------------------------------- tables and charts
+
+def test_chart_and_table_of_a_compare_answer(assistant):
+    ans = assistant.ask("内江和南充，哪个市五年来处理的劳动争议更多？")
+    assert ans.kind == "compare" and ans.table
+    frame = present.answer_frame(ans)
+    assert list(frame.columns) == present.ANSWER_COLUMNS and len(frame) == len(ans.table)
+    chart = present.chart_data(ans)
+    assert chart["kind"] == "bar" and set(chart["frame"]["数值"]) == {1013.0, 1480.0}
+    assert chart["y_title"] == "数值（件）"
+
+
+def test_chart_of_a_compute_answer_uses_its_scale(assistant):
+    ans = assistant.ask("柳州市工会会员数增加了多少万人？")
+    assert ans.kind == "compute"
+    chart = present.chart_data(ans)
+    assert chart["y_title"] == "数值（万人）"
+    assert sorted(chart["frame"]["数值"]) == [60.65, 83.13]
+    assert all("之前" in x or "之后" in x for x in chart["frame"]["项目"])
+
+
+def test_plain_answer_has_no_table(assistant):
+    ans = assistant.ask("防城港市组建了多少个工会组织？")
+    assert present.answer_frame(ans) is None and present.chart_data(ans) is None
+
+
+def test_figure_and_report_frames(assistant):
+    figs = present.figures_frame(assistant.figures)
+    assert list(figs.columns) == present.FIGURE_COLUMNS and len(figs) == len(assistant.figures)
+    row = assistant.figures[0]
+    found = present.find_figure(assistant.figures, row["passage_id"], row["figure"], row["sentence"])
+    assert found is row
+    html_row = present.render_figure_row(row, assistant.passage(row["passage_id"]))
+    assert '<mark class="qa-hl">' in html_row and present.esc(row["figure"]) in html_row
+    reps = present.reports_frame(assistant.reports())
+    assert list(reps.columns) == present.REPORT_COLUMNS and len(reps) == 5
+    assert reps["段落数"].sum() == sum(r["passages"] for r in assistant.reports())
+
+
+# --------------------------------------------------------------------------- the app's handlers
+
+@pytest.fixture
+def lib(tmp_path, seed_index):
+    """app.py configured on a copy of the bundled reports and of their index."""
+    reports = tmp_path / "reports"
+    shutil.copytree(SEEDS, reports)
+    for f in reports.iterdir():
+        f.chmod(0o644)
+    shutil.copytree(seed_index, tmp_path / "index")
+    library = app.configure(reports, tmp_path / "index")
+    library.prepare(progress=False, out=sys.stdout)
+    yield library
+    app.LIBRARY = None
+
+
+def _bot(messages) -> str:
+    return messages[-1]["content"]
+
+
+def test_ask_answers_with_quote_citation_and_passages(lib):
+    box, messages, turns, passages, box_vis, table, bar, line = app.ask(
+        "截至2008年6月底，南宁市共有多少个基层工会组织？", [])
+    assert box == "" and len(messages) == 2 and len(turns) == 1
+    assert messages[0]["role"] == "user" and messages[1]["role"] == "assistant"
+    reply = _bot(messages)
+    assert "<strong>8019个</strong>" in reply and "原文" in reply and "000_ad651ca938ec0b06.txt" in reply
+    assert '<mark class="qa-hl">' in passages and "8019个" in passages and "南宁" in passages
+    assert box_vis["visible"] is False
+
+
+def test_follow_up_uses_history(lib):
+    _, messages, turns, *_ = app.ask("内江市建了几个困难职工帮扶中心？", [])
+    assert "6个" in _bot(messages)
+    _, messages, turns, passages, *_ = app.ask("惠民超市呢？", turns)
+    assert len(messages) == 4 and "46个惠民超市" in _bot(messages)
+    assert turns[1]["question"] == "惠民超市呢？"
+
+
+def test_example_with_follow_up_asks_both(lib):
+    idx = next(i for i, qs in enumerate(app.EXAMPLES) if len(qs) == 2)
+    _, messages, turns, *_ = app.run_example(idx, [])
+    assert len(turns) == 2 and "46个惠民超市" in _bot(messages)
+
+
+def test_compare_shows_table_and_chart(lib):
+    _, messages, turns, passages, box_vis, table, bar, line = app.ask(
+        "内江和南充，哪个市五年来处理的劳动争议更多？", [])
+    assert "南充" in _bot(messages)
+    assert box_vis["visible"] is True and len(table) == 2
+    assert bar["visible"] is True and line["visible"] is False
+    assert passages.count('class="qa-card"') == 2
+
+
+def test_select_reply_shows_that_reply(lib):
+    import gradio as gr
+    _, _, turns, *_ = app.ask("防城港市组建了多少个工会组织？", [])
+    _, _, turns, *_ = app.ask("内江和南充，哪个市五年来处理的劳动争议更多？", turns)
+    evt = gr.SelectData(None, {"index": 1, "value": ""})
+    passages, box_vis, *_ = app.select_reply(turns, evt)
+    assert "3135个" in passages and box_vis["visible"] is False
+
+
+def test_empty_question_and_clear(lib):
+    box, messages, turns, *_ = app.ask("   ", [])
+    assert messages == [] and turns == []
+    out = app.clear()
+    assert out[:3] == ("", [], [])
+
+
+def test_user_text_is_escaped_in_chat(lib):
+    _, messages, *_ = app.ask(f"{XSS_IMG}南宁市有多少个基层工会组织？", [])
+    assert no_raw_tags(messages[0]["content"]) and no_raw_tags(messages[1]["content"])
+
+
+def test_chat_api_returns_the_answer_text(lib):
+    text = app.chat_api("防城港市组建了多少个工会组织？")
+    assert isinstance(text, str) and text.startswith("3135个") and "出处" in text
+
+
+def test_library_error_is_shown_not_raised(tmp_path):
+    app.configure(SEEDS, tmp_path / "no-index")
+    try:
+        _, messages, turns, passages, *_ = app.ask("防城港市组建了多少个工会组织？", [])
+        assert "qa-error" in _bot(messages) and "qa build" in _bot(messages)
+        assert "错误" in app.chat_api("x")
+    finally:
+        app.LIBRARY = None
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    folder = tmp_path / "uploads"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("name, data, words", [
+    ("empty.txt", b"", "空"),
+    ("blank.md", b"  \n\n ", "空"),
+    ("binary.txt", bytes(range(256)) * 40, "二进制"),
+    ("report.pdf", "湘潭市总工会".encode(), ".txt 或 .md"),
+    (".hidden.txt", XIANGTAN.encode(), "隐藏"),
+    ("000_ad651ca938ec0b06.txt", XIANGTAN.encode(), "同名"),
+])
+def test_bad_upload_gives_a_message_and_keeps_the_index(lib, tmp_path, name, data, words):
+    before_files = sorted(p.name for p in lib.reports.iterdir())
+    before = lib.assistant.reports()
+    status = app.add_file(_write(tmp_path, name, data))
+    assert "qa-bad" in status and words in status and "未添加" in status
+    assert sorted(p.name for p in lib.reports.iterdir()) == before_files
+    assert Assistant.load(lib.index).reports() == before == lib.assistant.reports()
+    assert "8019个" in lib.assistant.ask("截至2008年6月底，南宁市共有多少个基层工会组织？").text
+
+
+def test_duplicate_content_upload_is_refused(lib, tmp_path):
+    data = (SEEDS / "004_a6f4e72832cc6f8e.txt").read_bytes()
+    status = app.add_file(_write(tmp_path, "copy.txt", data))
+    assert "qa-bad" in status and "内容相同" in status
+    assert not (lib.reports / "copy.txt").exists()
+
+
+def test_good_upload_is_answerable_at_once(lib, tmp_path):
+    gen = lib.generation
+    path = _write(tmp_path, "湘潭 2019.txt", XIANGTAN.encode("gb18030"))
+    status, reports, figures, summary, files = app.upload([str(path)], False)
+    assert "qa-ok" in status and "湘潭_2019.txt" in status
+    assert (lib.reports / "湘潭_2019.txt").read_bytes() == XIANGTAN.encode("gb18030")
+    assert lib.generation == gen + 1 and files is None
+    assert "湘潭_2019.txt" in set(reports["文件"]) and len(reports) == 6
+    assert "2468个" in set(figures["数字"])
+    _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
+    assert "2468个" in _bot(messages) and "湘潭_2019.txt" in _bot(messages)
+    # the same name again: refused unless replace is ticked
+    new = XIANGTAN.replace("2468", "2470").encode("utf-8")
+    status = app.add_file(_write(tmp_path, "湘潭 2019.txt", new))
+    assert "qa-bad" in status and "替换同名报告" in status
+    status = app.add_file(_write(tmp_path, "湘潭 2019.txt", new), replace=True)
+    assert "qa-ok" in status
+    assert "2470个" in app.chat_api("湘潭市有多少个基层工会组织？")
+    assert not [p for p in lib.reports.iterdir() if p.name.startswith(".")]
+
+
+def test_xss_report_upload_is_escaped_everywhere(lib, tmp_path):
+    status = app.add_file(_write(tmp_path, "yueyang.md", YUEYANG.encode()))
+    assert "qa-ok" in status
+    _, messages, turns, passages, *_ = app.ask("岳阳市有多少个基层工会组织？", [])
+    assert "1357个" in _bot(messages)
+    assert no_raw_tags(_bot(messages)) and no_raw_tags(passages)
+    assert "&lt;img src=x" in passages
+
+
+def test_rebuild_swaps_the_assistant(lib):
+    old = lib.assistant
+    status, reports, figures, summary = app.rebuild()
+    assert "qa-ok" in status and "全量重建" in status
+    assert lib.assistant is not old and len(reports) == 5
+    assert "已索引" in summary
+
+
+def test_answers_keep_coming_during_a_rebuild(lib):
+    errors, answers = [], []
+    t = threading.Thread(target=lambda: lib.rebuild(full=True))
+    t.start()
+    while t.is_alive() or not answers:
+        try:
+            answers.append(app.chat_api("防城港市组建了多少个工会组织？"))
+        except Exception as exc:  # pragma: no cover - a failure is what this test looks for
+            errors.append(exc)
+    t.join()
+    assert not errors and all(a.startswith("3135个") for a in answers)
+
+
+def test_highlight_does_not_mark_a_figure_inside_a_larger_number():
+    quote = "全市已建困难职工帮扶中心6个、9个惠民门诊、46个惠民超市，116个站点。"
+    out = present.highlight(quote, None, ["6个"])
+    assert out.count('<strong class="qa-fig">') == 1
+    assert '中心<strong class="qa-fig">6个</strong>' in out

@@ -1,0 +1,308 @@
+"""The web chat in a real Chromium (Playwright), and its /chat endpoint through gradio_client.
+
+The app runs as a subprocess (``python app.py``) on a free port, on a temporary copy of the
+bundled reports and a temporary index folder. Chromium is /usr/bin/chromium (never
+``playwright install``); without it the browser tests are skipped.
+
+Set QA_DOCS_SCREENSHOT=docs/chat.png to also save the README screenshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+XIANGTAN = """湘潭市总工会：夯实基层 服务职工
+
+2019年，湘潭市总工会团结带领全市职工，各项工作取得新成效。
+
+截至2019年底，全市共建立基层工会组织2468个，工会会员总数41.2万人。
+
+全市新建职工书屋37个，筹集金秋助学资金156.7万元，资助困难职工子女612名。
+"""
+
+# a report that tries to run code in the page: a script tag, an img onerror, a javascript: link
+YUEYANG = """# 岳阳市总工会<script>window.__xss=1;alert(1)</script>：夯实基层
+
+截至2020年底，岳阳市基层工会组织<img src=x onerror="window.__xss=2;alert(2)">1357个，工会会员总数22.4万人。<script>window.__xss=3</script>
+
+全市新建职工书屋29个，[点此](javascript:window.__xss=4)领取<svg onload="window.__xss=5">资金。
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def start_app(tmp: Path, index: Path | None = None):
+    """Run ``python app.py`` on a copy of seeds/ (and a copy of ``index``, or none) and yield
+    its URL; the app is stopped afterwards."""
+    reports = tmp / "reports"
+    shutil.copytree(SEEDS, reports)
+    for f in reports.iterdir():
+        f.chmod(0o644)
+    index_dir = tmp / "index"
+    if index is not None:
+        shutil.copytree(index, index_dir)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = tmp / "app.log"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    for k in ("QA_USER", "QA_PASSWORD", "QA_HOST", "QA_PORT"):
+        env.pop(k, None)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port),
+                                 "--reports", str(reports), "--index", str(index_dir)],
+                                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+            try:
+                with urllib.request.urlopen(url + "config", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.3)
+        yield {"url": url, "reports": reports, "index": index_dir, "log": log, "proc": proc}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def running_app(tmp_path_factory):
+    """The app on a fresh machine: a copy of seeds/, no index yet (app.py builds it)."""
+    with start_app(tmp_path_factory.mktemp("browser-app")) as info:
+        yield info
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; CI installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, running_app):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.errors = []
+
+    def on_dialog(d):
+        pg.dialogs.append(d.message)
+        d.dismiss()
+    pg.on("dialog", on_dialog)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(running_app["url"])
+    pg.wait_for_selector("#qa-question textarea", timeout=30000)
+    yield pg
+    context.close()
+
+
+# --------------------------------------------------------------------------- helpers
+
+def replies(pg):
+    return pg.locator("#qa-chat .qa-reply")
+
+
+def ask(pg, question: str) -> tuple[str, float]:
+    """Type a question, press Enter, wait for its reply; (reply text, seconds)."""
+    n = replies(pg).count()
+    box = pg.locator("#qa-question textarea")
+    box.fill(question)
+    started = time.monotonic()
+    box.press("Enter")
+    pg.wait_for_function("n => document.querySelectorAll('#qa-chat .qa-reply').length > n", arg=n,
+                         timeout=20000)
+    took = time.monotonic() - started
+    return replies(pg).nth(n).inner_text(), took
+
+
+def upload(pg, path: Path) -> str:
+    """Upload a file in the 报告 tab; the message shown for it."""
+    pg.get_by_role("tab", name="报告").click()
+    js = "() => { const m = document.querySelector('#qa-status .qa-msg'); return m ? m.innerText : ''; }"
+    before = pg.evaluate(js)
+    pg.locator("#qa-upload input[type=file]").set_input_files(str(path))
+    pg.wait_for_function(f"before => ({js})() && ({js})() !== before", arg=before, timeout=60000)
+    text = pg.evaluate(js)
+    pg.get_by_role("tab", name="问答").click()
+    return text
+
+
+def no_xss(pg):
+    assert pg.evaluate("typeof window.__xss") == "undefined"
+    assert pg.dialogs == []
+
+
+# --------------------------------------------------------------------------- tests
+
+@pytest.mark.browser
+def test_ask_follow_up_and_passages(page, running_app, tmp_path):
+    text, took = ask(page, "截至2008年6月底，南宁市共有多少个基层工会组织？")
+    assert "8019个" in text and "000_ad651ca938ec0b06.txt" in text and "原文" in text
+    assert took < 5, f"reply took {took:.2f}s"
+    panel = page.locator("#qa-passages")
+    assert "000_ad651ca938ec0b06.txt" in panel.inner_text() and "南宁" in panel.inner_text()
+    assert "8019个" in panel.locator("mark.qa-hl").first.inner_text()
+
+    text, _ = ask(page, "内江市建了几个困难职工帮扶中心？")
+    assert "6个" in text
+    text, took = ask(page, "惠民超市呢？")
+    assert "46个惠民超市" in text
+    print(f"\nfollow-up reply in the browser: {took:.2f}s")
+
+    # a compare question: a table and a bar chart under the chat
+    text, _ = ask(page, "内江和南充，哪个市五年来处理的劳动争议更多？")
+    assert "南充" in text and "1480件" in text
+    page.wait_for_selector("#qa-bar", state="visible", timeout=10000)
+    assert "1013件" in page.locator("#qa-answer-table").inner_text()
+
+    # clicking an earlier reply shows its passages again
+    replies(page).nth(0).click()
+    page.wait_for_function("() => document.querySelector('#qa-passages').innerText.includes('8019')",
+                           timeout=10000)
+
+    # examples: the follow-up example asks both questions
+    page.locator("#qa-clear").click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-reply').length == 0", timeout=10000)
+    page.locator("#qa-examples").get_by_text("惠民超市呢？").click()
+    page.wait_for_function("() => document.querySelectorAll('#qa-chat .qa-reply').length == 2", timeout=20000)
+    assert "46个惠民超市" in replies(page).nth(1).inner_text()
+    page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_upload_a_report_and_ask_about_it(page, running_app, tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    msg = upload(page, bad)
+    assert "未添加" in msg and "空" in msg
+    wrong = tmp_path / "notes.pdf"
+    wrong.write_bytes("湘潭".encode())
+    msg = upload(page, wrong)
+    assert "未添加" in msg and ".txt 或 .md" in msg
+
+    good = tmp_path / "xiangtan.txt"
+    good.write_bytes(XIANGTAN.encode("gb18030"))
+    msg = upload(page, good)
+    assert "已添加 xiangtan.txt" in msg
+    assert (running_app["reports"] / "xiangtan.txt").exists()
+    text, took = ask(page, "湘潭市有多少个基层工会组织？")
+    assert "2468个" in text and "xiangtan.txt" in text
+    page.get_by_role("tab", name="报告").click()
+    assert "xiangtan.txt" in page.locator("#qa-reports").inner_text()
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_report_with_script_runs_nothing(page, running_app, tmp_path):
+    evil = tmp_path / "yueyang.md"
+    evil.write_text(YUEYANG, encoding="utf-8")
+    msg = upload(page, evil)
+    assert "已添加 yueyang.md" in msg
+    text, _ = ask(page, "岳阳市有多少个基层工会组织？")
+    assert "1357个" in text
+    assert "<img src=x onerror=" in text              # shown as text
+    panel = page.locator("#qa-passages").inner_text()
+    assert "<script>window.__xss=1;alert(1)</script>" in panel
+    assert page.locator("#qa-chat img, #qa-passages img, #qa-passages script, #qa-chat svg[onload]").count() == 0
+    text, _ = ask(page, "岳阳市新建了多少个职工书屋？")
+    assert "29个" in text
+    # a question holding markup is shown as text too
+    text, _ = ask(page, '<img src=x onerror="window.__xss=6;alert(6)">岳阳市工会会员有多少？')
+    assert page.locator("#qa-chat .qa-question").last.inner_text().startswith("<img src=x")
+    # the figure table and the reports list show the same text as text
+    page.get_by_role("tab", name="数据").click()
+    search = page.locator("#qa-figures input").first
+    search.fill("岳阳")
+    page.wait_for_timeout(500)
+    page.locator("#qa-figures").get_by_text("1357个").first.click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('1357')",
+                           timeout=10000)
+    assert "<img src=x onerror=" in page.locator("#qa-figure-passage").inner_text()
+    assert page.locator("#qa-figure-passage mark.qa-hl").count() == 1
+    page.get_by_role("tab", name="报告").click()
+    assert "<script>" in page.locator("#qa-reports").inner_text()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "xss.png"), full_page=True)
+    no_xss(page)
+
+
+@pytest.mark.browser
+def test_figure_table_links_rows_to_passages(page):
+    page.get_by_role("tab", name="数据").click()
+    table = page.locator("#qa-figures")
+    table.locator("input").first.fill("防城港")
+    page.wait_for_timeout(500)
+    table.get_by_text("3135个").first.click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('3135')",
+                           timeout=10000)
+    hl = page.locator("#qa-figure-passage mark.qa-hl").inner_text()
+    assert "组建工会组织3135个" in hl
+    assert "3135个" in page.locator("#qa-figure-passage strong.qa-fig").inner_text()
+
+
+@pytest.mark.browser
+def test_docs_screenshot(page):
+    """The README screenshot (saved only when QA_DOCS_SCREENSHOT names a file)."""
+    target = os.environ.get("QA_DOCS_SCREENSHOT")
+    if not target:
+        pytest.skip("set QA_DOCS_SCREENSHOT=docs/chat.png to save the README screenshot")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    ask(page, "截至2008年6月底，南宁市共有多少个基层工会组织？")
+    ask(page, "内江市建了几个困难职工帮扶中心？")
+    ask(page, "惠民超市呢？")
+    page.mouse.move(0, 0)
+    page.locator("#qa-question textarea").blur()
+    page.wait_for_timeout(600)
+    path = Path(target)
+    if not path.is_absolute():
+        path = ROOT / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+
+
+def test_chat_endpoint_with_gradio_client(running_app):
+    from gradio_client import Client
+    client = Client(running_app["url"], verbose=False)
+    reply = client.predict("防城港市组建了多少个工会组织？", api_name="/chat")
+    assert isinstance(reply, str) and reply.startswith("3135个") and "出处" in reply
+    # stateless: a follow-up alone has no history to lean on
+    assert isinstance(client.predict("截至2008年6月底，南宁市共有多少个基层工会组织？", api_name="/chat"), str)
+    log = running_app["log"].read_text(errors="replace")
+    assert "全量重建" in log or "增量更新" in log   # the build summary is printed at start

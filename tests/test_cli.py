@@ -1,0 +1,93 @@
+"""The `qa` command: build, search, ask, eval; JSON output, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from qa.cli import main
+
+from conftest import ROOT
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def built(tiny_reports, tmp_path, capsys):
+    index = tmp_path / "index"
+    code, out, _ = run(capsys, "build", "--reports", str(tiny_reports), "--index", str(index))
+    assert code == 0 and "2 份报告" in out
+    return index
+
+
+def test_help_is_instant_and_has_examples():
+    t0 = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and "例子" in out.stdout
+    assert time.monotonic() - t0 < 5
+    sub = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert "qa ask" in sub.stdout
+
+
+def test_build_json_and_incremental(built, tiny_reports, capsys):
+    code, out, _ = run(capsys, "build", "--reports", str(tiny_reports), "--index", str(built), "--json")
+    res = json.loads(out)
+    assert code == 0 and res["full"] is False and sorted(res["unchanged"]) == ["liling.md", "zhuzhou.txt"]
+
+
+def test_ask_prints_the_answer_and_json(built, capsys):
+    code, out, _ = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(built))
+    assert code == 0 and out.startswith("800人") and "zhuzhou.txt" in out
+    code, out, _ = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(built), "--json")
+    d = json.loads(out)
+    assert d["found"] is True and d["short"] == "800人" and d["citations"][0]["source"] == "zhuzhou.txt"
+    assert set(d) >= {"found", "short", "text", "citations"}
+
+
+def test_ask_follow_up_and_refusal_exit_codes(built, capsys):
+    code, out, _ = run(capsys, "ask", "醴陵呢？", "--history", "株洲市职工书屋有多少个？", "--index", str(built))
+    assert code == 0 and "52个" in out
+    code, out, _ = run(capsys, "ask", "深圳市有多少会员？", "--index", str(built))
+    assert code == 1 and "深圳" in out
+
+
+def test_search_lists_passages(built, capsys):
+    code, out, _ = run(capsys, "search", "劳动争议", "-k", "2", "--index", str(built), "--json")
+    hits = json.loads(out)
+    assert code == 0 and 1 <= len(hits) <= 2 and "劳动争议" in hits[0]["text"]
+    code, out, _ = run(capsys, "search", "劳动争议", "--index", str(built), "--mode", "bm25")
+    assert code == 0 and out.startswith("1. [")
+
+
+def test_eval_reports_accuracy(built, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    rows = [{"question": "株洲市介绍就业多少人？", "must": ["800"], "source": "zhuzhou.txt",
+             "evidence": "介绍就业800人", "found": True, "kind": "fact"},
+            {"question": "深圳市有多少会员？", "must": [], "source": None, "evidence": None, "found": False,
+             "kind": "unanswerable"}]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(questions), "--index", str(built), "--json")
+    s = json.loads(out)
+    assert code == 0 and s["answerable_accuracy"] == 1.0 and s["refusals_correct"] == 1.0 and s["hit@5"] == 1.0
+    assert s["baseline"]["hit@5"] == 1.0
+    code, out, _ = run(capsys, "eval", str(questions), "--index", str(built))
+    assert "baseline" in out and "hit@5" in out
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    code, out, err = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(tmp_path / "none"))
+    assert code == 2 and "qa build" in err and "Traceback" not in err
+    code, out, err = run(capsys, "build", "--reports", str(tmp_path / "missing"), "--index", str(tmp_path / "i"))
+    assert code == 2 and "missing" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    code, out, err = run(capsys, "eval", str(bad), "--index", str(tmp_path / "none"))
+    assert code == 2

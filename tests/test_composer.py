@@ -1,0 +1,173 @@
+"""End to end over the bundled reports: answers, refusals, follow-ups, and the verbatim-figure property."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from qa import Answer
+from qa.errors import InvalidQuestion
+from qa.evaluate import evaluate
+from qa.figures import digits_in
+from qa.lexicon import normalize
+
+from conftest import ROOT, SHARED
+
+DEV = SHARED / "eval" / "dev.jsonl"
+EXTRA = ROOT / "bench" / "questions" / "extra.jsonl"
+
+
+def verbatim_problems(assistant, question: str, ans: Answer) -> list[str]:
+    """Figures of the reply that are not verbatim in a cited passage (the source line aside)."""
+    allowed_texts = [normalize(question)]
+    for c in ans.citations + ((ans.nearest,) if ans.nearest else ()):
+        p = assistant.passage(c.passage_id)
+        assert p is not None and c.quote in p.text, "a quote must be verbatim text of its passage"
+        assert p.source == c.source
+        allowed_texts += [normalize(p.text), p.date or ""]
+    pool = "\n".join(allowed_texts)
+    allowed = set(digits_in(pool)) | {d for x in ans.computed for d in digits_in(x)}
+    problems = []
+    for line in ans.text.splitlines():
+        if line.startswith("出处："):
+            continue
+        problems += [d for d in digits_in(normalize(line)) if d not in allowed and d not in pool]
+    if ans.found and ans.short and ans.kind not in ("compute", "trend"):
+        problems += [d for d in digits_in(ans.short) if d not in pool]
+    return problems
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.jsonl is not beside the project")
+def test_dev_set_meets_the_bar(assistant):
+    report = evaluate(assistant, DEV, baseline=False)
+    s = report.summary()
+    assert s["answerable_accuracy"] >= 0.95, report.table()
+    assert s["refusals_correct"] >= 0.90, report.table()
+    assert s["by_kind"]["followup"]["accuracy"] == 1.0, report.table()
+    assert s["hit@5"] == 1.0, report.table()
+
+
+def test_extra_questions_written_for_this_project(assistant):
+    report = evaluate(assistant, EXTRA, baseline=False)
+    s = report.summary()
+    assert s["answerable_accuracy"] >= 0.9, report.table()
+    assert s["refusals_correct"] >= 0.9, report.table()
+
+
+@pytest.mark.parametrize("question, short, source", [
+    ("防城港市组建了多少个工会组织？", "3135个", "001_9aadff44d77565b3.txt"),
+    ("截至2008年6月底，南宁市共有多少个基层工会组织？", "8019个", "000_ad651ca938ec0b06.txt"),
+    ("柳州市总工会为失业职工职业介绍了多少人？", "3350人", "000_ad651ca938ec0b06.txt"),   # not 培训3590人
+    ("2018年柳州有多少名职工晋升为技师？", "180人", "004_a6f4e72832cc6f8e.txt"),          # not 高级技师80人
+    ("2018年柳州有多少名职工晋升为高级技师？", "80人", "004_a6f4e72832cc6f8e.txt"),
+    ("柳州“4·15”红利日活动的销售额是多少？", "2910万元", "004_a6f4e72832cc6f8e.txt"),
+    ("阜新市委书记是谁？", "姚志平", "002_214ee2ef5971fb18.txt"),
+    ("南通市总工会哪一年建立了困难职工援助中心？", "2006年", "002_214ee2ef5971fb18.txt"),
+    ("广西基层工会组建率是多少？", "97.31%", "001_9aadff44d77565b3.txt"),
+])
+def test_answers_quote_the_figure_with_its_source(assistant, question, short, source):
+    ans = assistant.ask(question)
+    assert ans.found and ans.short == short
+    assert ans.citations[0].source == source
+    assert short in ans.text and source in ans.text and ans.citations[0].quote in ans.text
+    assert verbatim_problems(assistant, question, ans) == []
+
+
+@pytest.mark.parametrize("question, why", [
+    ("深圳市总工会有多少会员？", "深圳"),               # a place the reports do not cover
+    ("柳州市2010年有多少个基层工会？", "2010"),          # a year they do not cover
+    ("南宁市职工书屋一共有多少册藏书？", ""),            # a figure they do not give
+    ("请问明天会下雨吗？", ""),
+    ("泸州市总工会的办公地址在哪里？", ""),
+])
+def test_refusals_say_the_reports_do_not_answer(assistant, question, why):
+    ans = assistant.ask(question)
+    assert not ans.found and ans.short == "" and ans.citations == ()
+    assert "没有" in ans.text and why in ans.text
+    assert verbatim_problems(assistant, question, ans) == []
+
+
+def test_a_refusal_may_show_the_nearest_figure_but_not_as_the_answer(assistant):
+    ans = assistant.ask("柳州市2010年有多少个基层工会？")
+    if ans.nearest is not None:
+        assert "并非所问" in ans.text
+        assert ans.nearest.quote in ans.text
+
+
+@pytest.mark.parametrize("history", [
+    ["内江市建了几个困难职工帮扶中心？"],
+    [("内江市建了几个困难职工帮扶中心？", "6个")],
+    [{"role": "user", "content": "内江市建了几个困难职工帮扶中心？"}, {"role": "assistant", "content": "6个"}],
+])
+def test_follow_ups_take_what_they_leave_out_from_the_history(assistant, history):
+    ans = assistant.ask("惠民超市呢？", history=history)
+    assert ans.found and "46" in ans.short
+    ans = assistant.ask("那绵阳2012年新发展了多少会员？", history=["泸州市工会会员有多少？"])
+    assert ans.found and "13.24万" in ans.short
+
+
+def test_cross_report_kinds(assistant):
+    ans = assistant.ask("内江和南充，哪个市五年来处理的劳动争议更多？")
+    assert ans.found and ans.kind == "compare" and ans.short.startswith("南充") and "1480" in ans.short
+    assert len(ans.citations) == 2 and len(ans.table) == 2
+    ans = assistant.ask("柳州市工会会员数增加了多少万人？")
+    assert ans.found and ans.short == "22.48万人" and "计算得出" in ans.text and ans.computed == ("22.48万人",)
+    assert "60.65万人" in ans.text and "83.13万人" in ans.text
+    assert verbatim_problems(assistant, "柳州市工会会员数增加了多少万人？", ans) == []
+    ans = assistant.ask("柳州市工会会员数由多少增加到多少？")
+    assert ans.found and "60.65万" in ans.short and "83.13万" in ans.short
+    ans = assistant.ask("内江市二类工会组织有多少个？占比多少？")
+    assert ans.found and "2579" in ans.short and "49.5%" in ans.short
+    ans = assistant.ask("南宁和桂林，哪个市的工会会员更多？")
+    assert ans.found and ans.short == "南宁，76.8万人"
+
+
+def test_traditional_chinese_and_markup_are_understood(assistant):
+    assert assistant.ask("南寧市有多少基層工會？").short == "8019个"
+    assert assistant.ask("<b>防城港市</b>组建了多少个工会组织？").short == "3135个"
+
+
+def test_non_text_questions_are_refused_clearly(assistant):
+    with pytest.raises(InvalidQuestion):
+        assistant.ask(None)
+    with pytest.raises(InvalidQuestion):
+        assistant.search(123)
+
+
+def test_answer_serialises(assistant):
+    d = assistant.ask("防城港市组建了多少个工会组织？").to_dict()
+    assert json.loads(json.dumps(d, ensure_ascii=False))["short"] == "3135个"
+    assert set(d) >= {"found", "short", "text", "citations"}
+    assert set(d["citations"][0]) >= {"source", "passage_id", "section", "quote"}
+
+
+_PLACES = ["南宁", "柳州", "桂林", "梧州", "防城港", "贵港", "阜新", "南通", "泸州", "内江", "南充", "绵阳", "广西",
+           "深圳", "北京"]
+_METRICS = ["基层工会组织", "工会会员", "职工书屋", "劳动争议", "金秋助学资金", "困难职工", "农民工", "技术能手",
+            "合理化建议", "劳动模范", "组建率", "帮扶中心", "培训", "国家专利"]
+_FORMS = ["{p}{m}有多少？", "{y}年{p}{m}是多少？", "{p}和{q}，哪个市的{m}更多？", "{p}{m}由多少增加到多少？",
+          "{p}{m}增加了多少？", "{p}{m}有多少个？涵盖多少{m2}？", "{p}的{m}占比多少？", "{m}呢？", "{p}哪一年{m}？",
+          "{p}{m}的负责人是谁？"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(_FORMS), st.sampled_from(_PLACES), st.sampled_from(_PLACES), st.sampled_from(_METRICS),
+       st.sampled_from(_METRICS), st.integers(min_value=2000, max_value=2020))
+def test_property_every_stated_figure_is_verbatim_in_its_citation(assistant, form, p, q, m, m2, y):
+    question = form.format(p=p, q=q, m=m, m2=m2, y=y)
+    ans = assistant.ask(question, history=["内江市建了几个困难职工帮扶中心？"])
+    assert isinstance(ans, Answer)
+    assert verbatim_problems(assistant, question, ans) == [], (question, ans.text)
+    if ans.found:
+        assert ans.short and ans.citations
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_property_no_question_text_raises(assistant, question):
+    ans = assistant.ask(question)
+    assert isinstance(ans, Answer) and isinstance(ans.text, str) and ans.text
+    assert verbatim_problems(assistant, question, ans) == []
+    assistant.search(question, k=3)

@@ -1,0 +1,154 @@
+"""Figures: numerals, units, 万/亿, %, qualifiers, ranges, dates; metric phrases; the figure table."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from qa.figures import (canonical_metric, figure_place, figure_table, find_figures, from_to_pairs,
+                        metric_phrase, parse_chinese_number, parse_number)
+from qa.passages import chunk_report
+from qa.reports import parse_report
+
+
+def figs(text):
+    return [(f.text, f.value, f.unit, f.kind, f.qualifier) for f in find_figures(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("全市基层工会组织8019个", [("8019个", 8019, "个", "count", "")]),
+    ("工会会员总数76.8万人", [("76.8万人", 768000, "人", "count", "")]),
+    ("职工总数近150万人", [("近150万人", 1500000, "人", "count", "近")]),
+    ("帮助农民工成功讨薪3000多万元", [("3000多万元", 30000000, "元", "money", "多")]),
+    ("1.5万多名职工", [("1.5万多名", 15000, "人", "count", "多")]),
+    ("累计筹集帮扶资金1396.5万余元", [("1396.5万余元", 13965000, "元", "money", "余")]),
+    ("组建率97.31%", [("97.31%", 97.31, "%", "percent", "")]),
+    ("占百分之三十", [("百分之三十", 30, "%", "percent", "")]),
+    ("培训职工近两万人次", [("近两万人次", 20000, "人次", "count", "近")]),
+    ("年均近百万元", [("近百万元", 1000000, "元", "money", "近")]),
+    ("世界十多个国家", [("十多个", 10, "个", "count", "多")]),
+    ("生长于海拔400米至800米的地区", [("400米", 400, "米", "measure", ""), ("800米", 800, "米", "measure", "")]),
+    ("１２３４５人", [("１２３４５人", 12345, "人", "count", "")]),
+])
+def test_figures_are_parsed_verbatim_with_their_values(text, expected):
+    got = figs(text)
+    assert [(t, pytest.approx(v), u, k, q) for t, v, u, k, q in expected] == got
+    for f in find_figures(text):
+        assert text[f.start:f.end] == f.text
+
+
+def test_ranges_and_dates_and_ordinals():
+    (r,) = find_figures("设立8-10个工种")
+    assert (r.value, r.value_hi, r.unit) == (8, 10, "个")
+    (d,) = find_figures("截至2008年6月底，")
+    assert d.kind == "date" and d.value == 2008 and d.text == "2008年6月底"
+    assert find_figures("获得第3名")[0].kind == "ordinal"
+    assert find_figures("前10名破格晋升")[0].kind == "ordinal"
+    assert find_figures("5年来，全市")[0].kind == "period"
+
+
+@pytest.mark.parametrize("text", ["一线职工", "一是观念创新", "十佳技术能手", "五一劳动奖章", "“十一五”时期",
+                                  "ISO9000质量管理", "“4·15”红利日", "《泸州市<12351>热线》", "T-92防空"])
+def test_words_that_merely_contain_numerals_are_not_figures(text):
+    assert not [f for f in find_figures(text) if f.kind in ("count", "money", "percent")]
+
+
+def _to_chinese(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n == 0:
+        return "零"
+
+    def below_10000(x: int) -> str:
+        out, zero = "", False
+        for value, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+            d = x // value
+            x %= value
+            if d:
+                if zero:
+                    out += "零"
+                    zero = False
+                out += digits[d] + name
+            elif out:
+                zero = True
+        return out
+
+    parts = []
+    if n >= 10**8:
+        parts.append(below_10000(n // 10**8) + "亿")
+        n %= 10**8
+        if n and n < 10**7:
+            parts.append("零")
+    if n >= 10**4:
+        parts.append(below_10000(n // 10**4) + "万")
+        n %= 10**4
+        if n and n < 1000:
+            parts.append("零")
+    if n:
+        parts.append(below_10000(n))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**11))
+def test_chinese_numerals_round_trip(n):
+    assert parse_chinese_number(_to_chinese(n)) == n
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "万", "亿"]),
+       st.sampled_from(["", ".5", ".25"]), st.booleans())
+def test_arabic_numerals_round_trip(n, mult, frac, commas):
+    num = f"{n:,}" if commas else str(n)
+    text = num + frac + mult
+    expected = (n + float(frac or 0)) * {"": 1, "万": 1e4, "亿": 1e8}[mult]
+    assert parse_number(text) == pytest.approx(expected)
+    (f,) = [f for f in find_figures(f"共计{text}人，") if f.kind == "count"]
+    assert f.value == pytest.approx(expected) and f.text == text + "人"
+
+
+def test_neighbouring_figures_keep_their_own_words():
+    sentence = "全市工会共培训下岗职工1200人，介绍就业800人，实现再就业650人。"
+    fs = find_figures(sentence)
+    phrases = [metric_phrase(sentence, f, fs) for f in fs]
+    assert phrases == ["工会共培训下岗职工", "介绍就业", "实现再就业"]
+    sentence = "目前已在当地建立了11个工会工作站。"
+    fs = find_figures(sentence)
+    assert metric_phrase(sentence, fs[0], fs) == "在当地建立工会工作站"
+
+
+def test_metric_phrases_line_up_across_wordings():
+    assert canonical_metric("工会会员总数") == canonical_metric("会员数") == canonical_metric("发展会员") == "会员"
+    assert canonical_metric("基层工会组织数") == canonical_metric("基层工会") == "基层工会组织"
+
+
+def test_from_to_pairs():
+    s = "全市基层工会组织数从3590家增加到9174家，工会会员数由60.65万人增加到83.13万人。"
+    pairs = from_to_pairs(s, find_figures(s))
+    assert [(a.text, b.text) for a, b, _ in pairs] == [("3590家", "9174家"), ("60.65万人", "83.13万人")]
+    s = "基层工会委员会数由5年前的1951家增加到3305家"
+    assert [(a.text, b.text) for a, b, _ in from_to_pairs(s, find_figures(s))] == [("1951家", "3305家")]
+
+
+def test_figure_place_follows_the_scope_words():
+    s = "目前全区已建基层工会覆盖单位18.02万个，组建率97.31%"
+    f = find_figures(s)[1]
+    assert figure_place(s, f.start, "梧州") == "广西"
+    s = "截至2008年6月底，全市基层工会组织8019个"
+    assert figure_place(s, find_figures(s)[1].start, "南宁") == "南宁"
+
+
+def test_figure_table_rows_from_a_small_report():
+    raw = ("株洲市总工会 工作纪实\n\n截至2020年底，全市基层工会组织1200个，工会会员总数35.6万人。\n\n"
+           "醴陵市总工会 做强品牌\n\n2019年，醴陵市发展会员25.8万人，筹集金秋助学资金约120.5万元。\n")
+    report = parse_report(raw, "t.txt")
+    rows = figure_table(chunk_report(report))
+    by_figure = {r["figure"]: r for r in rows}
+    assert set(by_figure) == {"1200个", "35.6万人", "25.8万人", "约120.5万元"}
+    r = by_figure["35.6万人"]
+    assert (r["place"], r["metric"], r["value"], r["unit"], r["time"]) == ("株洲", "会员", 356000, "人", "截至2020年底")
+    r = by_figure["25.8万人"]
+    assert (r["place"], r["metric"], r["time"]) == ("醴陵", "会员", "2019年")
+    r = by_figure["约120.5万元"]
+    assert r["qualifier"] == "约" and r["kind"] == "money" and r["source"] == "t.txt"
+    for r in rows:
+        assert r["figure"] in r["sentence"]

@@ -1,0 +1,125 @@
+"""Reading and cleaning reports: encodings, OCR repair, articles, places, dates."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from qa.errors import ReportError
+from qa.reports import decode_report, list_reports, parse_report, read_report
+
+from conftest import SEEDS
+
+TEXT = "株洲市总工会：服务职工\n\n截至2020年底，全市基层工会组织1200个。\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16", "utf-16-le", "utf-16-be"])
+def test_decode_reads_every_supported_encoding(encoding):
+    assert decode_report(TEXT.encode(encoding), "r.txt") == TEXT
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"),
+    (b"   \n\n  ", "empty"),
+    (bytes(range(256)) * 20, "binary"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, "binary"),
+])
+def test_decode_rejects_unreadable_files_with_the_reason(data, reason):
+    with pytest.raises(ReportError) as err:
+        decode_report(data, "bad.txt")
+    assert "bad.txt" in str(err.value) and reason in str(err.value)
+
+
+def test_read_report_names_a_missing_file(tmp_path):
+    with pytest.raises(ReportError, match="nope.txt"):
+        read_report(tmp_path / "nope.txt")
+
+
+def _seed(name):
+    path = next(SEEDS.glob(f"{name}*"))
+    return parse_report(read_report(path), path.name)
+
+
+def test_broken_paragraphs_are_joined():
+    r = _seed("000")
+    assert "打造维权工作平台。在县区" in r.text
+    assert "2007年共举办各类技能培训班593期" in r.text
+    assert "经营单位相继建立了工会组织" in r.text
+
+
+def test_repeated_paragraphs_are_dropped_once():
+    r = _seed("003")
+    assert r.text.count("仅2012年，全市企业参与面达87.6%") == 1
+    assert r.dropped.get("duplicate") == 2
+
+
+def test_headers_captions_and_bylines_are_not_answerable_text():
+    r = _seed("003")
+    assert r.date == "2013-09-23"                       # from the page header
+    assert "星期一" not in r.text
+    assert "本报记者" not in r.text and "本报特约评论员" not in r.text
+    assert "陈冠松(左三)" not in r.text                  # a photo caption
+    r0 = _seed("000")
+    assert "南宁市总领导与职工奥运火炬手合影" not in r0.text
+    assert "本版文/图" not in r0.text
+
+
+def test_sections_name_the_city_or_company_they_are_about():
+    r = _seed("001")
+    places = {s.place for s in r.sections}
+    assert {"南宁", "柳州", "桂林", "梧州", "防城港", "贵港", "钦州"} <= places
+    companies = [s.org for s in r.sections if s.org and "公司" in s.org]
+    assert "国投钦州发电有限公司" in companies
+    para = next(p for p in r.paragraphs if "组建工会组织3135个" in p.text)
+    assert para.place == "防城港"
+
+
+def test_an_article_without_its_title_still_gets_its_city():
+    r = _seed("003")
+    para = next(p for p in r.paragraphs if "新建企业工会组织7626个" in p.text)
+    assert para.place == "绵阳"
+    # the article before it is 南充's
+    para = next(p for p in r.paragraphs if "共有基层工会7404家" in p.text)
+    assert para.place == "南充"
+
+
+def test_report_dates_come_from_the_header_or_the_latest_year():
+    assert _seed("003").date == "2013-09-23"
+    assert _seed("004").date == "2018"      # "2018—2020年" is a plan, not the date
+    assert _seed("001").date == "2015"
+
+
+def test_paragraph_offsets_point_into_the_cleaned_text():
+    r = _seed("002")
+    for p in r.paragraphs:
+        assert r.text[p.start:p.end] == p.text
+
+
+def test_small_ocr_page_written_for_the_test():
+    raw = ("\n\n4 2020年5月4日 星期一\n\n株洲市总工会 服务职工\n\n\n\n领导看望一线职工\n\n"
+           "全市建成职工书屋48个，打造维权工作平\n\n台。全市工会共培训下岗职工1200人。\n\n"
+           "全市建成职工书屋48个，打造维权工作平\n\n□本报记者 张三\n\n"
+           "醴陵市总工会 做强品牌\n\n全市调处劳动争议356件。\n")
+    r = parse_report(raw, "page.txt")
+    assert r.date == "2020-05-04"
+    assert "打造维权工作平台。全市工会共培训下岗职工1200人。" in r.text
+    assert "领导看望一线职工" not in r.text and "张三" not in r.text
+    assert [s.place for s in r.sections] == ["株洲", "醴陵"]
+    assert r.text.count("全市建成职工书屋48个") == 1
+
+
+def test_list_reports_skips_hidden_files_and_outside_symlinks(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "b.md").write_text(TEXT, encoding="utf-8")
+    (folder / ".hidden.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("外部文件", encoding="utf-8")
+    os.symlink(outside, folder / "link.txt")
+    os.symlink(folder / "a.txt", folder / "inside.txt")
+    files, skipped = list_reports(folder)
+    assert sorted(f.name for f in files) == ["a.txt", "b.md", "inside.txt"]
+    assert [name for name, _ in skipped] == ["link.txt"]

@@ -1,0 +1,241 @@
+"""The index on disk: manifest, no pickle, incremental builds, crashes, kills, locks, damage."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import Assistant, build_index
+from qa.errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, ReportError
+from qa.store import FORMAT_VERSION, build_lock, load_index, read_manifest
+
+from conftest import ROOT, FakeEmbedder
+
+NEW_REPORT = "湘潭市总工会 服务职工\n\n2021年，全市新建职工书屋66个，培训职工5200人。\n"
+
+
+def build(reports, index, **kw):
+    kw.setdefault("embedder", FakeEmbedder())
+    return build_index(reports, index, **kw)
+
+
+def sources(index):
+    return {p.source for p in load_index(index).passages}
+
+
+def test_manifest_records_what_the_issue_asks(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build_index(tiny_reports, index)
+    m = read_manifest(index)
+    assert m["format_version"] == FORMAT_VERSION and m["package_version"]
+    assert m["built_at"] and m["embedder"]["id"] == "builtin-lsa" and m["embedder"]["dim"] > 0
+    assert m["chunking"] == {"max_chars": 200, "overlap": 1}
+    assert len(m["dictionary_hash"]) == 16
+    assert set(m["reports"]) == {"zhuzhou.txt", "liling.md"}
+    assert all(len(r["sha256"]) == 64 and r["passages"] > 0 for r in m["reports"].values())
+
+
+def test_no_pickle_anywhere(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build_index(tiny_reports, index)
+    names = sorted(p.name for p in index.iterdir())
+    assert not [n for n in names if n.endswith((".pkl", ".pickle", ".joblib"))]
+    for path in index.glob("*.np[yz]"):
+        loaded = np.load(path, allow_pickle=False)   # raises if anything needed pickle
+        if hasattr(loaded, "close"):
+            loaded.close()
+    for line in (index / "passages.jsonl").read_text(encoding="utf-8").splitlines():
+        json.loads(line)
+
+
+def test_incremental_add_change_remove(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    first = build(tiny_reports, index)
+    assert first.full and sorted(first.added) == ["liling.md", "zhuzhou.txt"]
+    total = first.passages
+
+    (tiny_reports / "xiangtan.txt").write_text(NEW_REPORT, encoding="utf-8")
+    added = build(tiny_reports, index)
+    assert not added.full and added.added == ["xiangtan.txt"]
+    assert sorted(added.unchanged) == ["liling.md", "zhuzhou.txt"]
+    assert added.embedded == added.passages - total           # only the new report was embedded
+    a = Assistant.load(index, embedder=FakeEmbedder())
+    assert a.ask("湘潭市新建了多少个职工书屋？").short == "66个"
+
+    (tiny_reports / "xiangtan.txt").write_text(NEW_REPORT.replace("66个", "77个"), encoding="utf-8")
+    changed = build(tiny_reports, index)
+    assert changed.changed == ["xiangtan.txt"] and not changed.added
+    a = Assistant.load(index, embedder=FakeEmbedder())
+    assert a.ask("湘潭市新建了多少个职工书屋？").short == "77个"
+
+    (tiny_reports / "liling.md").unlink()
+    removed = build(tiny_reports, index)
+    assert removed.removed == ["liling.md"] and removed.embedded == 0
+    assert sources(index) == {"zhuzhou.txt", "xiangtan.txt"}
+    a = Assistant.load(index, embedder=FakeEmbedder())
+    assert not a.ask("醴陵市委书记是谁？").found
+
+    nothing = build(tiny_reports, index)
+    assert nothing.embedded == 0 and not nothing.added and not nothing.changed
+    full = build(tiny_reports, index, full=True)
+    assert full.full and full.embedded == full.passages
+
+
+def test_unreadable_reports_are_skipped_with_a_reason(tiny_reports, tmp_path):
+    build(tiny_reports, tmp_path / "index")
+    (tiny_reports / "empty.txt").write_bytes(b"")
+    (tiny_reports / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (tiny_reports / "gbk.txt").write_bytes(NEW_REPORT.encode("gb18030"))
+    (tiny_reports / "utf16.md").write_bytes(NEW_REPORT.replace("湘潭", "衡阳").encode("utf-16"))
+    # the same report under a second name: the name already indexed keeps it
+    (tiny_reports / "copy of zhuzhou.txt").write_bytes((tiny_reports / "zhuzhou.txt").read_bytes())
+    res = build(tiny_reports, tmp_path / "index")
+    skipped = dict(res.skipped)
+    assert set(skipped) == {"empty.txt", "binary.txt", "copy of zhuzhou.txt"}
+    assert "empty" in skipped["empty.txt"] and "binary" in skipped["binary.txt"]
+    assert "zhuzhou.txt" in skipped["copy of zhuzhou.txt"]
+    assert sources(tmp_path / "index") == {"zhuzhou.txt", "liling.md", "gbk.txt", "utf16.md"}
+    assert "跳过 empty.txt" in res.summary()
+
+
+def test_missing_reports_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ReportError, match="no-such-dir"):
+        build_index(tmp_path / "no-such-dir", tmp_path / "index")
+
+
+def test_a_failing_build_leaves_the_old_index(tiny_reports, tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    before = read_manifest(index)
+
+    class Broken(FakeEmbedder):
+        def embed(self, texts):
+            raise RuntimeError("disk on fire")
+
+    (tiny_reports / "xiangtan.txt").write_text(NEW_REPORT, encoding="utf-8")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build_index(tiny_reports, index, embedder=Broken())
+    assert read_manifest(index) == before
+
+    import qa.store
+    monkeypatch.setattr(qa.store, "_swap_in", lambda tmp, folder: (_ for _ in ()).throw(OSError("no space")))
+    with pytest.raises(OSError, match="no space"):
+        build(tiny_reports, index)
+    assert read_manifest(index) == before
+    assert not list(tmp_path.glob(".index.tmp-*"))
+    assert load_index(index).manifest["passages"] == before["passages"]
+
+
+KILLER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    import qa.store as store
+    from qa import build_index
+    phase = sys.argv[1]
+    if phase == "embed":
+        real = store._embed_batches
+        def slow(*a, **k):
+            print("ready", flush=True); time.sleep(60); return real(*a, **k)
+        store._embed_batches = slow
+    elif phase == "write":
+        real = store._write
+        def slow(folder, manifest, passages, *rest):
+            (folder / "passages.jsonl").write_text("half written", encoding="utf-8")
+            print("ready", flush=True); time.sleep(60)
+        store._write = slow
+    elif phase == "swap":
+        def slow(tmp, folder):
+            folder.rename(store._old_dir(folder))
+            print("ready", flush=True); time.sleep(60)
+        store._swap_in = slow
+    build_index(sys.argv[2], sys.argv[3], full=True)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["embed", "write", "swap"])
+def test_a_killed_build_leaves_the_old_index_whole(tiny_reports, tmp_path, phase):
+    index = tmp_path / "index"
+    build_index(tiny_reports, index)
+    before = read_manifest(index)
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(root=str(ROOT)), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), phase, str(tiny_reports), str(index)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    data = load_index(index)                           # still loadable, and the same index
+    assert data.manifest == before
+    assert Assistant.load(index).ask("株洲市介绍就业多少人？").short == "800人"
+    again = build_index(tiny_reports, index)           # the lock died with the process
+    assert again.passages == before["passages"]
+    assert not list(tmp_path.glob(".index.tmp-*")) and not list(tmp_path.glob(".index.old"))
+
+
+def test_a_second_build_stops_with_a_clear_message(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    with build_lock(index):
+        t0 = time.monotonic()
+        with pytest.raises(BuildLocked, match="index.lock"):
+            build(tiny_reports, index, wait=0.3)
+        assert time.monotonic() - t0 >= 0.3
+    assert build(tiny_reports, index).passages > 0
+
+
+def test_missing_and_damaged_indexes_name_the_fix(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    with pytest.raises(IndexMissing, match="qa build"):
+        Assistant.load(index)
+    build_index(tiny_reports, index)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(index, pristine)
+
+    def damaged(change):
+        shutil.rmtree(index)
+        shutil.copytree(pristine, index)
+        change(index)
+        with pytest.raises(IndexCorrupt, match="qa build --full"):
+            Assistant.load(index)
+        res = build_index(tiny_reports, index)          # `qa build` fixes it
+        assert res.full
+        assert Assistant.load(index).ask("株洲市介绍就业多少人？").short == "800人"
+
+    damaged(lambda d: (d / "vectors.faiss").write_bytes((d / "vectors.faiss").read_bytes()[:100]))
+    damaged(lambda d: (d / "passages.jsonl").write_text("{not json\n", encoding="utf-8"))
+    damaged(lambda d: (d / "bm25.npz").write_bytes(b"garbage"))
+
+    def newer(d):
+        m = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+        m["format_version"] = FORMAT_VERSION + 1
+        (d / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    damaged(newer)
+
+
+def test_loading_with_another_embedder_is_refused(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build_index(tiny_reports, index)
+    with pytest.raises(EmbedderMismatch, match="qa build --full --embedder"):
+        Assistant.load(index, embedder="BAAI/bge-small-zh-v1.5")
+    with pytest.raises(EmbedderMismatch):
+        Assistant.load(index, embedder=FakeEmbedder())
+    assert Assistant.load(index, embedder="builtin").ask("株洲市介绍就业多少人？").found
+
+
+def test_another_embedder_rebuilds_fully(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build_index(tiny_reports, index)
+    res = build(tiny_reports, index)
+    assert res.full and any("向量模型" in n for n in res.notes)
+    assert read_manifest(index)["embedder"] == {"id": "fake-hash-512", "dim": 512}
