@@ -56,6 +56,23 @@ def split_sentences(text: str, offset: int = 0, full: bool = False) -> list[tupl
     return spans
 
 
+def _runon_pieces(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """A run-on "sentence" far longer than a passage (text with no full stops at all) is cut at
+    its commas, or failing those every ``2 * max_chars`` characters, so no passage is huge."""
+    limit = 4 * max_chars
+    if end - start <= limit:
+        return [(start, end)]
+    pieces, a = [], start
+    while end - a > limit:
+        window = text[a:a + 2 * max_chars]
+        cut = max(window.rfind(c) for c in "，,、 ")
+        b = a + (cut + 1 if cut > max_chars // 2 else 2 * max_chars)
+        pieces.append((a, b))
+        a = b
+    pieces.append((a, end))
+    return pieces
+
+
 def passage_id(source: str, text: str) -> str:
     return hashlib.sha1(f"{source}\x00{text}".encode("utf-8")).hexdigest()[:16]
 
@@ -87,10 +104,8 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Pa
     units = []
     for para in report.paragraphs:
         for s, e in split_sentences(para.text, para.start, full=True):
-            if e - s > params.max_chars:
-                spans = split_sentences(report.text[s:e], s)
-            else:
-                spans = [(s, e)]
+            spans = split_sentences(report.text[s:e], s) if e - s > params.max_chars else [(s, e)]
+            spans = [piece for a, b in spans for piece in _runon_pieces(report.text, a, b, params.max_chars)]
             for a, b in spans:
                 units.append((a, b, para.section, para.place, para.heading))
 

@@ -19,7 +19,8 @@ from .errors import ReportError
 from .lexicon import find_places, gazetteer, normalize
 
 REPORT_SUFFIXES = (".txt", ".md")
-MAX_REPORT_BYTES = 200 * 1024 * 1024
+# A report is a few newspaper pages; past this size a file is refused with a message (split it).
+MAX_REPORT_BYTES = 20 * 1024 * 1024
 
 # --------------------------------------------------------------------------- reading
 
@@ -85,7 +86,8 @@ def read_report(path: str | Path) -> str:
     except OSError as exc:
         raise ReportError(path.name, f"无法读取 (cannot read: {exc.strerror})") from None
     if size > MAX_REPORT_BYTES:
-        raise ReportError(path.name, f"文件过大 {size // 2**20} MB，上限 {MAX_REPORT_BYTES // 2**20} MB")
+        raise ReportError(path.name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
+                                     "请拆分成多份报告 (file too large)")
     try:
         data = path.read_bytes()
     except OSError as exc:

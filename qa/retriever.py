@@ -20,6 +20,8 @@ from .passages import Passage
 
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUESTION_CHARS = 500   # longer questions are analysed on their first part only
+# markup pasted into a question is not part of it: <script>…</script>, <b>, <img …>
+_MARKUP = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)|<[a-zA-Z/!][^<>]{0,200}>", re.S | re.I)
 
 
 # --------------------------------------------------------------------------- results
@@ -162,7 +164,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     ``places`` are further place names to look for (an index's own counties and towns).
     """
     from .figures import find_figures
-    text = normalize(question)[:MAX_QUESTION_CHARS].strip()
+    text = normalize(_MARKUP.sub(" ", question[:4 * MAX_QUESTION_CHARS]))[:MAX_QUESTION_CHARS].strip()
     q = Query(text=text)
     q.orgs = [m.group(0) for m in _COMPANY.finditer(text)]
     q.places = []

@@ -36,7 +36,7 @@ from .embedders import BUILTIN_ID, Embedder, LsaEmbedder, SentenceTransformerEmb
 from .errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, QAError, ReportError
 from .lexicon import data_hash, tokenize, tokenizer
 from .passages import ChunkParams, Passage, chunk_report
-from .reports import content_hash, decode_report, list_reports, parse_report
+from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports, parse_report
 
 FORMAT_VERSION = 1
 FIX = "qa build --full"
@@ -582,6 +582,11 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         for path in files:
             name = path.relative_to(reports).as_posix()
             try:
+                size = path.stat().st_size
+                if size > MAX_REPORT_BYTES:
+                    result.skipped.append((name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
+                                                 "请拆分成多份报告 (file too large)"))
+                    continue
                 data = path.read_bytes()
             except OSError as exc:
                 result.skipped.append((name, f"无法读取 ({exc.strerror})"))

@@ -19,7 +19,8 @@ def _chunks(path, params=ChunkParams()):
 
 
 def _covered(report, passages):
-    """Every sentence of the cleaned text that is not a heading lies inside one passage."""
+    """Every sentence of the cleaned text that is not a heading lies inside one passage
+    (a run-on of more than 4 × max_chars characters with no full stop is the one exception)."""
     spans = [(p.start, p.end) for p in passages]
     for para in report.paragraphs:
         if para.heading:
