@@ -401,7 +401,10 @@ class Composer:
         # the counted noun right at the figure (1.5万多名职工, 职工书屋77个), or not in the sentence
         if q.counted and len(q.counted) >= 2:
             near = [(right[:len(q.counted) + 6], 1.0), (left[-(len(q.counted) + 6):], 1.0)]
-            if self._term_score(q.counted, near, q.text) >= 0.5:
+            in_sentence = self._term_score(q.counted, [(nsent, 1.0)], q.text)
+            head = _head_noun(q.counted)   # 保障金 of 重大疾病互助保障金
+            if self._term_score(q.counted, near, q.text) >= 0.5 or \
+                    (head != q.counted and in_sentence >= 0.5 and self._term_score(head, near, q.text) >= 0.7):
                 cand.counted_hit = 2
                 # right next to the number counts most (技能培训班593期 over 培训班和学习活动2540多期)
                 gaps = []
@@ -411,14 +414,14 @@ class Composer:
                     gaps.append(right.find(q.counted))
                 gap = min(gaps) if gaps else 6
                 score += 0.08 + 0.04 * max(0.0, 1 - gap / 6)
-            elif self._term_score(q.counted, [(nsent, 1.0)], q.text) >= 0.5:
+            elif in_sentence >= 0.5:
                 cand.counted_hit = 1
             else:
                 score -= 0.15
         # place
         fplace = figure_place(sentence, f.start, p.place)
         cand.place = fplace
-        cand.place_ok = place_match(q.places, fplace, sentence)
+        cand.place_ok = figure_place_match(q.places, fplace, sentence)
         score += 0.25 * cand.place_ok
         # time
         cand.time = figure_time(sentence, f.start)
@@ -646,6 +649,19 @@ def rewrite_followup(text: str, earlier: Sequence[str], known: frozenset[str] = 
 
 
 @functools.lru_cache(maxsize=4096)
+def _head_noun(noun: str) -> str:
+    """The word a compound ends in, which says what it is: 保障金 of 重大疾病互助保障金."""
+    from .lexicon import tokenizer
+    if len(noun) <= 3:
+        return noun
+    for n in (4, 3, 2):
+        tail = noun[-n:]
+        if tokenizer().FREQ.get(tail, 0) >= 50:
+            return tail
+    return noun
+
+
+@functools.lru_cache(maxsize=4096)
 def _parts(term: str) -> tuple[str, ...]:
     from .lexicon import tokenizer
     return tuple(w for w in tokenizer().lcut_for_search(term) if len(w) >= 2 and w != term)
@@ -675,6 +691,16 @@ def _match(term: str, text: str, question: str) -> float:
         if have / len(grams) >= 0.6:
             best = 0.5 * have / len(grams)
     return best
+
+
+def figure_place_match(query_places, fplace: str | None, sentence: str) -> float:
+    """Whose figure answers the question: the place asked, not a city inside the province asked
+    (南宁's 76.8万 members are not 广西's), nor another place."""
+    g = gazetteer()
+    if query_places and fplace and any(g.contains(qp, fplace) for qp in query_places) \
+            and fplace not in query_places:
+        return -0.5
+    return place_match(query_places, fplace, sentence)
 
 
 def _modified(text: str, i: int, alt: str, question: str) -> bool:

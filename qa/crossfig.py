@@ -90,7 +90,8 @@ def format_like(value: float, like: Figure, unit_hint: str = "") -> str:
     suffix = (m.group(3) or "") + (m.group(4) or "") if m else like.unit
     suffix = re.sub(r"^(?:多|余)", "", suffix)
     scaled = value / mult
-    return f"{scaled:.{decimals}f}{suffix}" if decimals else f"{round(scaled):d}{suffix}"
+    number = f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{round(scaled):d}"
+    return number + suffix
 
 
 def _quote_lines(cands: list[Candidate]) -> tuple[list[str], list[Citation]]:

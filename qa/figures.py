@@ -288,7 +288,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
 
 
 _FROM_TO_GAP = re.compile(r"^\s*[\u4e00-\u9fff]{0,4}?(?:增加|增长|提高|提升|上升|减少|下降|降低|扩大|发展|升|降)?"
-                          r"(?:到|至|为)\s*$")
+                          r"(?:到|至|为)(?:[^，,。；;]{0,10}?的)?\s*$")   # …提高到2012年底的91.6%
 _FROM_LEAD = re.compile(r"(?:由|从)(?:[^，,。；;]{0,8}?的)?$")
 
 
@@ -300,7 +300,7 @@ def from_to_pairs(text: str, figures: list[Figure]) -> list[tuple[Figure, Figure
     figs = [f for f in figures if f.kind not in ("year", "date", "ordinal", "period")]
     pairs = []
     for a, b in zip(figs, figs[1:]):
-        if a.unit != b.unit or not _FROM_TO_GAP.match(norm[a.end:b.start]):
+        if a.unit != b.unit or not _FROM_TO_GAP.match(normalize(norm[a.end:b.start])):
             continue
         m = _FROM_LEAD.search(norm[:a.start])
         if m:

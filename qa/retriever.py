@@ -257,7 +257,10 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
         if w in ("市总", "市总工会", "总工会"):
             continue
         out.append(w)
-    return out
+    # one character split off a compound (金 of 金秋助学金, 获 of 获评) says little and matches
+    # everywhere; it counts only when nothing longer is asked
+    longer = [w for w in out if len(w) > 1]
+    return longer if longer else out
 
 
 def query_tokens(q: Query) -> dict[str, float]:
@@ -288,7 +291,8 @@ def place_match(query_places: Sequence[str], passage_place: str | None, text: st
         if passage_place == qp:
             return 1.0
         if passage_place and g.contains(qp, passage_place):
-            best = max(best or 0.0, 0.5)
+            # a city's article that speaks for its whole province (全区…) is about the province
+            best = max(best or 0.0, 1.0 if re.search(r"全区|全省", text) else 0.5)
         elif qp in text:
             best = max(best or 0.0, 0.5)
     if best is not None:
