@@ -79,6 +79,7 @@ class Candidate:
     unit_ok: bool = True
     time: str = ""
     counted_hit: int = 0       # the question's counted noun: 2 at the figure, 1 in the sentence
+    anchored: bool = False     # in the sentence that answered the part before (multi-part questions)
     why: list[str] = field(default_factory=list)
 
 
@@ -443,6 +444,7 @@ class Composer:
         # after a first answer in a multi-part question: stay in its sentence, just after it
         if anchor is not None:
             if anchor.passage.passage_id == p.passage_id and anchor.sentence == sentence:
+                cand.anchored = True
                 gap = f.start - anchor.span[1]
                 score += 0.35 if 0 <= gap else 0.15
                 score += 0.2 * max(0.0, 1 - abs(gap) / 40)
@@ -499,6 +501,8 @@ class Composer:
         f = c.figure
         if f is not None and q.unit_class in _MEASURES and f.unit_class == q.unit_class:
             return c.coverage >= 0.2
+        if c.anchored:   # "…有多少个？占比多少？": the second figure of the same sentence
+            return c.coverage >= 0.3
         if q.qtype == "when":
             need = 0.35
         if q.counted and len(q.counted) >= 2 and f is not None and q.qtype not in ("when", "who"):

@@ -120,7 +120,7 @@ _QTYPE_RE = [(name, re.compile(p)) for name, p in _QTYPES]
 _CHANGE_WORDS = re.compile(r"历年|变化|趋势|情况|增加|增长|提高|上升|减少|下降|降低|增减|变动|相比|比较|对比|相差|差|多出|"
                            r"如何|怎样|怎么样|更|最")
 _MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|额|收入|产值|利润|投资|补贴|津贴|金|元|费|工资|薪)$")
-_QUESTION_WORDS = re.compile(r"多少|几|哪些|哪个|哪一?年|哪一天|哪天|什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久深宽快]")
+_QUESTION_WORDS = re.compile(r"第几[名位届次个张]?|占比|所占比例|比例|比重|百分比|多少|几|哪些|哪个|哪一?年|哪一天|哪天|什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久深宽快]")
 _TIME_WORDS = re.compile(r"(?:截至|截止到?|到)?\s*(?:\d{4}\s*年)(?:\s*\d{1,2}\s*月)?(?:底|末|初|份)?|"
                          r"(?:截至|截止)(?:目前)?|(?:\d{1,2}\s*月)(?:底|末|初|份)")
 # nouns that count people: 职工, 会员, 农民工, 技术能手, 劳模 …
@@ -216,7 +216,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     if q.counted is None:
         m = re.search(r"([\u4e00-\u9fff]{2,8}?)(?:的)?(?:总数|人数|数量|数|总量)?(?:一共|总共|共)?(?:是|有|为|达|共)?(?:多少|几)[？?个]?\s*$", text)
         if m:
-            words_before = [w for w in words(m.group(1)) if len(w) >= 2]
+            words_before = [w for w in words(m.group(1)) if len(w) >= 2 and not find_places(w, places)]
             if words_before:
                 q.counted = words_before[-1]
     if q.unit is None and q.unit_class is None and q.counted and q.qtype in ("count", "compare", "trend", "compute"):
@@ -247,7 +247,7 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
     clean = _TIME_WORDS.sub(" ", clean)
     clean = _QUESTION_WORDS.sub(" ", clean)
     clean = re.sub(r"\d+(?:\.\d+)?", " ", clean)
-    for w in words(clean):
+    for w in _merge_unknown_names(words(clean)):
         if w in stop or len(w) < 1 or w in out:
             continue
         if any(w == p or w == p + "市" or w == p + "省" for p in place_names) or gazetteer().is_place(w.rstrip("市省")):
@@ -261,6 +261,28 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
     # everywhere; it counts only when nothing longer is asked
     longer = [w for w in out if len(w) > 1]
     return longer if longer else out
+
+
+def _merge_unknown_names(tokens: list[str]) -> list[str]:
+    """Names the dictionary does not know come out of jieba in single characters (萱/侬/律) or
+    as a surname and a word (林/永康): put them back together."""
+    from .lexicon import surnames
+    single, _ = surnames()
+    stop = stopwords()
+    out: list[str] = []
+    run: list[str] = []
+    for t in tokens + [""]:
+        if len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in stop:
+            run.append(t)
+            continue
+        if len(run) == 1 and run[0] in single and len(t) == 2 and "\u4e00" <= t[0] <= "\u9fff":
+            out.append(run[0] + t)          # 林永康
+        else:
+            out.append("".join(run)) if len(run) >= 2 else out.extend(run)
+            if t:
+                out.append(t)
+        run = []
+    return [t for t in out if t]
 
 
 def query_tokens(q: Query) -> dict[str, float]:
