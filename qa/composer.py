@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from .errors import InvalidQuestion
 from .figures import Figure, digits_in, figure_place, figure_time, find_figures, from_to_pairs
-from .lexicon import gazetteer, has_han, modifiers, normalize, surnames, synonyms
+from .lexicon import gazetteer, modifiers, normalize, surnames, synonyms
 from .passages import Passage, split_sentences
 from .retriever import Query, Retriever, analyze, place_match
 
@@ -80,7 +80,6 @@ class Candidate:
     time: str = ""
     counted_hit: int = 0       # the question's counted noun: 2 at the figure, 1 in the sentence
     anchored: bool = False     # in the sentence that answered the part before (multi-part questions)
-    why: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -135,14 +134,16 @@ class Composer:
         n = max(bm.counts.shape[0], 1)
         self._df = {t: int(df[i]) for i, t in enumerate(bm.vocab)} if len(df) else {}
         self._n = n
-        self._known_places = {p.place for p in self.data.passages if p.place}
         self._by_source: dict[str, list[int]] = {}
         for i, p in enumerate(self.data.passages):
             self._by_source.setdefault(p.source, []).append(i)
         self._doc_cache: dict[str, str] = {}
-        texts = "\n".join(p.text for p in self.data.passages)
-        self._corpus_places = self._known_places | {pl for pl in gazetteer().cities if pl in texts} | \
-            {short for full, short in gazetteer().provinces.items() if full in texts}
+        # places the reports speak of: the passages' own, and any the text names (a token of BM25)
+        g = gazetteer()
+        terms = bm.term_index
+        self._corpus_places = set(retriever.places_in_corpus) | \
+            {name for name in set(g.cities) | set(g.provinces) if name in terms or name + "市" in terms}
+        self._corpus_places = {g.provinces.get(p, p) for p in self._corpus_places}
 
     # ---- public -----------------------------------------------------------
     def answer(self, question: str, history=None) -> Answer:
@@ -396,7 +397,6 @@ class Composer:
         if fit is None:
             score -= 0.6
             cand.unit_ok = False
-            why.append("unit")
         else:
             score += fit
         # the counted noun right at the figure (1.5万多名职工, 职工书屋77个), or not in the sentence
@@ -451,7 +451,7 @@ class Composer:
             elif anchor.passage.source == p.source and abs(anchor.passage.start - p.start) < 400:
                 score += 0.1
         score -= 0.01 * rank
-        cand.score, cand.coverage, cand.why = score, coverage, why
+        cand.score, cand.coverage = score, coverage
         return cand
 
     def _name_candidates(self, q: Query, hits) -> list[Candidate]:

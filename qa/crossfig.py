@@ -11,7 +11,7 @@ import re
 
 from .composer import Answer, Candidate, Citation, Composer, enforce_verbatim, source_line
 from .figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
-from .lexicon import gazetteer, normalize
+from .lexicon import normalize
 from .passages import split_sentences
 from .retriever import Query, place_match
 

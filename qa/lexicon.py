@@ -22,7 +22,6 @@ from importlib import resources
 DATA_FILES = ("places.tsv", "union_terms.txt", "synonyms.txt", "stopwords.txt",
               "modifiers.txt", "surnames.txt")
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Tokens kept for BM25: words with a letter, a digit or a Han character.
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
 
@@ -260,6 +259,3 @@ def tokenize(text: str) -> list[str]:
             out.append(w)
     return out
 
-
-def has_han(text: str) -> bool:
-    return bool(_HAN.search(text))
