@@ -35,6 +35,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = Retriever(data, embedder, mode=mode)
         self.composer = Composer(self.retriever)
+        self._by_id: dict | None = None
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: str | Embedder | None = None,
@@ -101,7 +102,7 @@ class Assistant:
                 for name, meta in sorted(self.data.manifest.get("reports", {}).items())]
 
     def passage(self, passage_id: str):
-        for p in self.data.passages:
-            if p.passage_id == passage_id:
-                return p
-        return None
+        """The passage with this id, or None."""
+        if self._by_id is None:
+            self._by_id = {p.passage_id: p for p in self.data.passages}
+        return self._by_id.get(passage_id)

@@ -23,8 +23,8 @@ import sys
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from .errors import QAError, ReportError
 
@@ -117,6 +117,9 @@ def highlight(text: str, quote: str | None = None, figures: Iterable[str] = ()) 
 
 def render_question(question: str) -> str:
     """A user's question as a chat bubble: plain text, nothing interpreted."""
+    question = question or ""
+    if len(question) > 4 * MAX_QUESTION_CHARS:
+        question = question[:4 * MAX_QUESTION_CHARS] + "…"
     return f'<div class="qa-question">{esc_lines(question) or "&nbsp;"}</div>'
 
 
@@ -291,8 +294,8 @@ def chart_data(answer) -> dict | None:
         seen[label] = seen.get(label, 0) + 1
         labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     y_title = f"数值（{scale_name}{unit}）" if (scale_name or unit) else "数值"
-    frame = _frame([[lab, round(r["value"] / scale, 4), r.get("figure") or ""] for lab, r in zip(labels, rows)],
-                   ["项目", "数值", "原文数字"])
+    frame = _frame([[lab, round(r["value"] / scale, 4), r.get("figure") or ""]
+                    for lab, r in zip(labels, rows, strict=True)], ["项目", "数值", "原文数字"])
     kind = "line" if answer.kind == "trend" and len(rows) >= 3 else "bar"
     title = {"compare": "对比", "trend": "变化", "compute": "计算所用的数字"}[answer.kind]
     return {"frame": frame, "x": "项目", "y": "数值", "kind": kind, "y_title": y_title, "title": title}
@@ -337,6 +340,31 @@ def index_summary(assistant) -> str:
     n_pass = sum(r.get("passages", 0) for r in reps)
     return (f'<span class="qa-status">已索引 <b>{len(reps)}</b> 份报告 · <b>{n_pass}</b> 个段落 · '
             f'<b>{len(assistant.figures)}</b> 个数字</span>')
+
+
+def build_message(result, added: str | None = None, assistant=None) -> str:
+    """What a build did, for the page (the index folder by its name, not its server path)."""
+    lines = result.summary().splitlines()
+    lines[0] = lines[0].replace(f" {result.index}：", f" {Path(result.index).name}：", 1)
+    if added is None:
+        return "\n".join(lines)
+    n = next((r.get("passages", 0) for r in (assistant.reports() if assistant else []) if r.get("file") == added), None)
+    head = f"已添加 {added}" + (f"（{n} 个段落）" if n is not None else "") + "，可以提问了。"
+    return "\n".join([head] + lines)
+
+
+MAX_QUESTION_CHARS = 500
+
+
+def check_question(question) -> str:
+    """The question, stripped; :class:`~qa.InvalidQuestion` when it is not text or too long."""
+    from .errors import InvalidQuestion
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"问题必须是文本，而不是 {type(question).__name__}")
+    question = question.strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(f"问题太长（{len(question)} 字）；请缩短到 {MAX_QUESTION_CHARS} 字以内")
+    return question
 
 
 def status_html(message: str, ok: bool = True) -> str:
@@ -389,7 +417,8 @@ def check_report(data: bytes, name: str):
     from .passages import chunk_report
     from .reports import decode_report, parse_report
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ReportError(name, f"文件过大（{len(data) // 1024 // 1024} MB，上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）")
+        mb = 1024 * 1024
+        raise ReportError(name, f"文件过大（{len(data) // mb} MB，上限 {MAX_UPLOAD_BYTES // mb} MB）")
     report = parse_report(decode_report(data, name), name)
     if not chunk_report(report):
         raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
@@ -423,8 +452,8 @@ class Library:
         assistant = Assistant.load(self.index)
         try:
             assistant.ask(WARMUP_QUESTION)
-        except QAError:
-            pass
+        except Exception as exc:  # noqa: BLE001 - a warm-up must not stop a good index loading
+            print(f"注意：预热提问失败（{type(exc).__name__}: {exc}）", file=sys.stderr)
         self.assistant = assistant   # one assignment: the swap
         self.generation += 1
         return assistant

@@ -4,6 +4,7 @@ the handler functions of app.py called directly."""
 from __future__ import annotations
 
 import html
+import io
 import re
 import shutil
 import sys
@@ -12,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa import Answer, Assistant, Citation, Passage
-from qa import present
+from qa import Answer, Assistant, Citation, Passage, present
 from qa.present import UploadRejected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ YUEYANG = f"""# 岳阳市总工会{XSS_SCRIPT}：夯实基层
 全市新建职工书屋29个，[点此](javascript:window.__xss=4)领取资金。
 """
 
-RAW_TAG = re.compile(r"<\s*/?\s*(script|img|iframe|svg|a)\b", re.I)
+RAW_TAG = re.compile(r"<\s*/?\s*(script|img|iframe|svg|a)\b", re.IGNORECASE)
 
 
 def no_raw_tags(html_text: str) -> bool:
@@ -210,7 +210,7 @@ def lib(tmp_path, seed_index):
         f.chmod(0o644)
     shutil.copytree(seed_index, tmp_path / "index")
     library = app.configure(reports, tmp_path / "index")
-    library.prepare(progress=False, out=sys.stdout)
+    library.prepare(progress=False, out=io.StringIO())
     yield library
     app.LIBRARY = None
 
@@ -220,20 +220,20 @@ def _bot(messages) -> str:
 
 
 def test_ask_answers_with_quote_citation_and_passages(lib):
-    box, messages, turns, passages, box_vis, table, bar, line = app.ask(
+    box, messages, turns, passages, box_vis, _table, _bar, _line, shown = app.ask(
         "截至2008年6月底，南宁市共有多少个基层工会组织？", [])
     assert box == "" and len(messages) == 2 and len(turns) == 1
     assert messages[0]["role"] == "user" and messages[1]["role"] == "assistant"
     reply = _bot(messages)
     assert "<strong>8019个</strong>" in reply and "原文" in reply and "000_ad651ca938ec0b06.txt" in reply
     assert '<mark class="qa-hl">' in passages and "8019个" in passages and "南宁" in passages
-    assert box_vis["visible"] is False
+    assert box_vis["visible"] is False and shown == 0
 
 
 def test_follow_up_uses_history(lib):
     _, messages, turns, *_ = app.ask("内江市建了几个困难职工帮扶中心？", [])
     assert "6个" in _bot(messages)
-    _, messages, turns, passages, *_ = app.ask("惠民超市呢？", turns)
+    _, messages, turns, _passages, *_ = app.ask("惠民超市呢？", turns)
     assert len(messages) == 4 and "46个惠民超市" in _bot(messages)
     assert turns[1]["question"] == "惠民超市呢？"
 
@@ -245,12 +245,15 @@ def test_example_with_follow_up_asks_both(lib):
 
 
 def test_compare_shows_table_and_chart(lib):
-    _, messages, turns, passages, box_vis, table, bar, line = app.ask(
+    _, messages, turns, passages, box_vis, table, bar, line, shown = app.ask(
         "内江和南充，哪个市五年来处理的劳动争议更多？", [])
     assert "南充" in _bot(messages)
     assert box_vis["visible"] is True and len(table) == 2
-    assert bar["visible"] is True and line["visible"] is False
+    assert bar["visible"] is True and line["visible"] is False and bar["y_title"] == "数值（件）"
+    assert "value" not in bar      # the data comes in the second step
     assert passages.count('class="qa-card"') == 2
+    bar_data, line_data = app.plot_data(turns, shown)
+    assert sorted(bar_data["数值"]) == [1013.0, 1480.0] and line_data == {"__type__": "update"}
 
 
 def test_select_reply_shows_that_reply(lib):
@@ -258,12 +261,15 @@ def test_select_reply_shows_that_reply(lib):
     _, _, turns, *_ = app.ask("防城港市组建了多少个工会组织？", [])
     _, _, turns, *_ = app.ask("内江和南充，哪个市五年来处理的劳动争议更多？", turns)
     evt = gr.SelectData(None, {"index": 1, "value": ""})
-    passages, box_vis, *_ = app.select_reply(turns, evt)
-    assert "3135个" in passages and box_vis["visible"] is False
+    passages, box_vis, *_, shown = app.select_reply(turns, evt)
+    assert "3135个" in passages and box_vis["visible"] is False and shown == 0
+    evt = gr.SelectData(None, {"index": 3, "value": ""})
+    passages, box_vis, *_, shown = app.select_reply(turns, evt)
+    assert "1480件" in passages and box_vis["visible"] is True and shown == 1
 
 
 def test_empty_question_and_clear(lib):
-    box, messages, turns, *_ = app.ask("   ", [])
+    _, messages, turns, *_ = app.ask("   ", [])
     assert messages == [] and turns == []
     out = app.clear()
     assert out[:3] == ("", [], [])
@@ -282,7 +288,7 @@ def test_chat_api_returns_the_answer_text(lib):
 def test_library_error_is_shown_not_raised(tmp_path):
     app.configure(SEEDS, tmp_path / "no-index")
     try:
-        _, messages, turns, passages, *_ = app.ask("防城港市组建了多少个工会组织？", [])
+        _, messages, *_ = app.ask("防城港市组建了多少个工会组织？", [])
         assert "qa-error" in _bot(messages) and "qa build" in _bot(messages)
         assert "错误" in app.chat_api("x")
     finally:
@@ -325,7 +331,7 @@ def test_duplicate_content_upload_is_refused(lib, tmp_path):
 def test_good_upload_is_answerable_at_once(lib, tmp_path):
     gen = lib.generation
     path = _write(tmp_path, "湘潭 2019.txt", XIANGTAN.encode("gb18030"))
-    status, reports, figures, summary, files = app.upload([str(path)], False)
+    status, reports, figures, _summary, files = app.upload([str(path)], False)
     assert "qa-ok" in status and "湘潭_2019.txt" in status
     assert (lib.reports / "湘潭_2019.txt").read_bytes() == XIANGTAN.encode("gb18030")
     assert lib.generation == gen + 1 and files is None
@@ -346,7 +352,7 @@ def test_good_upload_is_answerable_at_once(lib, tmp_path):
 def test_xss_report_upload_is_escaped_everywhere(lib, tmp_path):
     status = app.add_file(_write(tmp_path, "yueyang.md", YUEYANG.encode()))
     assert "qa-ok" in status
-    _, messages, turns, passages, *_ = app.ask("岳阳市有多少个基层工会组织？", [])
+    _, messages, _turns, passages, *_ = app.ask("岳阳市有多少个基层工会组织？", [])
     assert "1357个" in _bot(messages)
     assert no_raw_tags(_bot(messages)) and no_raw_tags(passages)
     assert "&lt;img src=x" in passages
@@ -354,7 +360,7 @@ def test_xss_report_upload_is_escaped_everywhere(lib, tmp_path):
 
 def test_rebuild_swaps_the_assistant(lib):
     old = lib.assistant
-    status, reports, figures, summary = app.rebuild()
+    status, reports, _figures, summary = app.rebuild()
     assert "qa-ok" in status and "全量重建" in status
     assert lib.assistant is not old and len(reports) == 5
     assert "已索引" in summary
@@ -378,3 +384,15 @@ def test_highlight_does_not_mark_a_figure_inside_a_larger_number():
     out = present.highlight(quote, None, ["6个"])
     assert out.count('<strong class="qa-fig">') == 1
     assert '中心<strong class="qa-fig">6个</strong>' in out
+
+
+def test_too_long_question_gets_a_message(lib):
+    _, messages, *_ = app.ask("南宁" * 400, [])
+    assert "qa-error" in _bot(messages) and "问题太长" in _bot(messages)
+    assert "问题太长" in app.chat_api("南宁" * 400)
+
+
+def test_build_message_names_the_index_not_its_path(lib, tmp_path):
+    status = app.add_file(_write(tmp_path, "xiangtan.md", XIANGTAN.encode()))
+    assert "已添加 xiangtan.md（" in status and "个段落）" in status
+    assert str(lib.index) not in status and "增量更新 index：" in status

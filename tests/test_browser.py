@@ -4,7 +4,7 @@ The app runs as a subprocess (``python app.py``) on a free port, on a temporary 
 bundled reports and a temporary index folder. Chromium is /usr/bin/chromium (never
 ``playwright install``); without it the browser tests are skipped.
 
-Set QA_DOCS_SCREENSHOT=docs/chat.png to also save the README screenshot.
+Set QA_DOCS_SCREENSHOT=docs/chat.png to also save the README screenshot there.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -39,7 +41,8 @@ XIANGTAN = """湘潭市总工会：夯实基层 服务职工
 # a report that tries to run code in the page: a script tag, an img onerror, a javascript: link
 YUEYANG = """# 岳阳市总工会<script>window.__xss=1;alert(1)</script>：夯实基层
 
-截至2020年底，岳阳市基层工会组织<img src=x onerror="window.__xss=2;alert(2)">1357个，工会会员总数22.4万人。<script>window.__xss=3</script>
+截至2020年底，岳阳市基层工会组织<img src=x onerror="window.__xss=2;alert(2)">1357个，\
+工会会员总数22.4万人。<script>window.__xss=3</script>
 
 全市新建职工书屋29个，[点此](javascript:window.__xss=4)领取<svg onload="window.__xss=5">资金。
 """
@@ -52,9 +55,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def start_app(tmp: Path, index: Path | None = None):
+def start_app(tmp: Path, index: Path | None = None, env_settings: dict | None = None):
     """Run ``python app.py`` on a copy of seeds/ (and a copy of ``index``, or none) and yield
-    its URL; the app is stopped afterwards."""
+    its URL; the app is stopped afterwards. With ``env_settings`` the port, reports and index
+    go through QA_PORT, QA_REPORTS, QA_INDEX (plus the given variables) instead of flags."""
     reports = tmp / "reports"
     shutil.copytree(SEEDS, reports)
     for f in reports.iterdir():
@@ -66,12 +70,15 @@ def start_app(tmp: Path, index: Path | None = None):
     url = f"http://127.0.0.1:{port}/"
     log = tmp / "app.log"
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    for k in ("QA_USER", "QA_PASSWORD", "QA_HOST", "QA_PORT"):
+    for k in ("QA_USER", "QA_PASSWORD", "QA_HOST", "QA_PORT", "QA_INDEX", "QA_REPORTS"):
         env.pop(k, None)
+    cmd = [sys.executable, str(ROOT / "app.py")]
+    if env_settings is None:
+        cmd += ["--port", str(port), "--reports", str(reports), "--index", str(index_dir)]
+    else:
+        env.update(env_settings, QA_PORT=str(port), QA_REPORTS=str(reports), QA_INDEX=str(index_dir))
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port),
-                                 "--reports", str(reports), "--index", str(index_dir)],
-                                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -81,6 +88,8 @@ def start_app(tmp: Path, index: Path | None = None):
                 with urllib.request.urlopen(url + "config", timeout=2) as r:
                     if r.status == 200:
                         break
+            except urllib.error.HTTPError:
+                break          # it answers (401: a login is required)
             except OSError:
                 pass
             if time.monotonic() > deadline:
@@ -120,6 +129,9 @@ def page(browser, running_app):
     pg = context.new_page()
     pg.dialogs = []
     pg.errors = []
+    pg.external = []    # requests that leave this machine (there must be none)
+    pg.on("request", lambda r: pg.external.append(r.url)
+          if not r.url.startswith((running_app["url"], "data:", "blob:")) else None)
 
     def on_dialog(d):
         pg.dialogs.append(d.message)
@@ -190,6 +202,13 @@ def test_ask_follow_up_and_passages(page, running_app, tmp_path):
     assert "南充" in text and "1480件" in text
     page.wait_for_selector("#qa-bar", state="visible", timeout=10000)
     assert "1013件" in page.locator("#qa-answer-table").inner_text()
+    labels = "() => Array.from(document.querySelectorAll('#qa-bar svg text')).map(t => t.textContent).join('|')"
+    page.wait_for_function(f"() => ({labels})().includes('南充')", timeout=10000)
+    # the next chart replaces this one's data (not only its titles)
+    ask(page, "柳州市工会会员数增加了多少万人？")
+    page.wait_for_function(f"() => ({labels})().includes('柳州') && !({labels})().includes('南充')",
+                           timeout=10000)
+    assert "万人" in page.evaluate(labels)
 
     # clicking an earlier reply shows its passages again
     replies(page).nth(0).click()
@@ -204,6 +223,7 @@ def test_ask_follow_up_and_passages(page, running_app, tmp_path):
     assert "46个惠民超市" in replies(page).nth(1).inner_text()
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
     assert page.errors == []
+    assert page.external == [], f"the page reached outside: {page.external[:5]}"
 
 
 @pytest.mark.browser
@@ -222,7 +242,7 @@ def test_upload_a_report_and_ask_about_it(page, running_app, tmp_path):
     msg = upload(page, good)
     assert "已添加 xiangtan.txt" in msg
     assert (running_app["reports"] / "xiangtan.txt").exists()
-    text, took = ask(page, "湘潭市有多少个基层工会组织？")
+    text, _ = ask(page, "湘潭市有多少个基层工会组织？")
     assert "2468个" in text and "xiangtan.txt" in text
     page.get_by_role("tab", name="报告").click()
     assert "xiangtan.txt" in page.locator("#qa-reports").inner_text()
@@ -251,7 +271,7 @@ def test_report_with_script_runs_nothing(page, running_app, tmp_path):
     search = page.locator("#qa-figures input").first
     search.fill("岳阳")
     page.wait_for_timeout(500)
-    page.locator("#qa-figures").get_by_text("1357个").first.click()
+    page.locator("#qa-figures").get_by_text("1357个").filter(visible=True).first.click()
     page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('1357')",
                            timeout=10000)
     assert "<img src=x onerror=" in page.locator("#qa-figure-passage").inner_text()
@@ -269,7 +289,7 @@ def test_figure_table_links_rows_to_passages(page):
     table = page.locator("#qa-figures")
     table.locator("input").first.fill("防城港")
     page.wait_for_timeout(500)
-    table.get_by_text("3135个").first.click()
+    table.get_by_text("3135个").filter(visible=True).first.click()
     page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('3135')",
                            timeout=10000)
     hl = page.locator("#qa-figure-passage mark.qa-hl").inner_text()
@@ -278,23 +298,26 @@ def test_figure_table_links_rows_to_passages(page):
 
 
 @pytest.mark.browser
-def test_docs_screenshot(page):
-    """The README screenshot (saved only when QA_DOCS_SCREENSHOT names a file)."""
-    target = os.environ.get("QA_DOCS_SCREENSHOT")
-    if not target:
-        pytest.skip("set QA_DOCS_SCREENSHOT=docs/chat.png to save the README screenshot")
-    page.set_viewport_size({"width": 1280, "height": 860})
+def test_docs_screenshot(page, tmp_path):
+    """The README screenshot: a question, a follow-up and the passage panel. It is saved under
+    the test's tmp dir, and also to the file QA_DOCS_SCREENSHOT names (docs/chat.png)."""
+    page.set_viewport_size({"width": 1280, "height": 960})
     ask(page, "截至2008年6月底，南宁市共有多少个基层工会组织？")
     ask(page, "内江市建了几个困难职工帮扶中心？")
     ask(page, "惠民超市呢？")
     page.mouse.move(0, 0)
     page.locator("#qa-question textarea").blur()
     page.wait_for_timeout(600)
-    path = Path(target)
-    if not path.is_absolute():
-        path = ROOT / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path))
+    chat = page.locator("#qa-chat").inner_text()
+    assert "8019个" in chat and "46个惠民超市" in chat
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    target = os.environ.get("QA_DOCS_SCREENSHOT")
+    if target:
+        path = Path(target) if Path(target).is_absolute() else ROOT / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, path)
 
 
 def test_chat_endpoint_with_gradio_client(running_app):
@@ -306,3 +329,49 @@ def test_chat_endpoint_with_gradio_client(running_app):
     assert isinstance(client.predict("截至2008年6月底，南宁市共有多少个基层工会组织？", api_name="/chat"), str)
     log = running_app["log"].read_text(errors="replace")
     assert "全量重建" in log or "增量更新" in log   # the build summary is printed at start
+
+
+@pytest.mark.browser
+def test_rebuild_while_answering(page, running_app):
+    """A full rebuild from the page: /chat keeps answering (from the old index) meanwhile."""
+    from gradio_client import Client
+    client = Client(running_app["url"], verbose=False, ssl_verify=False)
+    stop = threading.Event()
+    replies_seen, errors = [], []
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                replies_seen.append(client.predict("防城港市组建了多少个工会组织？", api_name="/chat"))
+            except Exception as exc:
+                errors.append(repr(exc))
+    t = threading.Thread(target=hammer)
+    t.start()
+    try:
+        page.get_by_role("tab", name="报告").click()
+        page.locator("#qa-rebuild").click()
+        page.wait_for_function(
+            "() => { const m = document.querySelector('#qa-status .qa-msg'); "
+            "return m && m.innerText.includes('全量重建'); }", timeout=90000)
+        assert "qa-ok" in page.locator("#qa-status .qa-msg").get_attribute("class")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    assert not errors, errors[:3]
+    assert replies_seen and all(r.startswith("3135个") for r in replies_seen)
+    print(f"\n{len(replies_seen)} answers during the rebuild, none failed")
+
+
+def test_settings_from_environment_and_login(tmp_path):
+    """QA_PORT / QA_REPORTS / QA_INDEX configure the app; QA_USER + QA_PASSWORD require a login."""
+    from gradio_client import Client
+    with start_app(tmp_path, env_settings={"QA_USER": "union", "QA_PASSWORD": "s3cret-pw"}) as info:
+        assert (info["index"] / "manifest.json").exists()
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(info["url"] + "config", timeout=5)
+        assert exc.value.code in (401, 403)
+        with pytest.raises(Exception):  # noqa: B017 - which one depends on the gradio_client version
+            Client(info["url"], verbose=False).predict("防城港市组建了多少个工会组织？", api_name="/chat")
+        client = Client(info["url"], auth=("union", "s3cret-pw"), verbose=False)
+        assert client.predict("防城港市组建了多少个工会组织？", api_name="/chat").startswith("3135个")

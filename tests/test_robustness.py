@@ -110,3 +110,36 @@ def test_odd_report_files_are_indexed_or_skipped_with_their_name(tmp_path):
     a = Assistant.load(index)
     assert not a.ask("常德市新建了多少个职工书屋？").found
     assert a.ask("衡阳市新建了多少个职工书屋？").short == "66个"
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory, seed_index):
+    """app.py's handlers on a copy of the bundled reports and their index."""
+    import io
+    import shutil
+
+    from conftest import SEEDS
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import app
+    tmp = tmp_path_factory.mktemp("chat")
+    shutil.copytree(SEEDS, tmp / "reports")
+    shutil.copytree(seed_index, tmp / "index")
+    app.configure(tmp / "reports", tmp / "index").prepare(progress=False, out=io.StringIO())
+    yield app
+    app.LIBRARY = None
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_QUESTIONS))
+def test_odd_questions_get_a_reply_from_the_chat(chat, kind):
+    question = ODD_QUESTIONS[kind]
+    reply = chat.chat_api(question)                      # the /chat endpoint
+    assert isinstance(reply, str) and reply.strip() and "Traceback" not in reply
+    if kind in EXPECT_FOUND:
+        assert EXPECT_FOUND[kind] in reply
+    _, messages, turns, passages, *_ = chat.ask(question, [])
+    if question.strip():
+        bubble = messages[-1]["content"]
+        assert bubble and "Traceback" not in bubble
+        assert "<script" not in bubble.lower() and "<img" not in bubble.lower()
+        assert "<script" not in passages.lower()

@@ -1,0 +1,446 @@
+"""Web chat over the trade-union work reports (Gradio).
+
+    python app.py                      # builds/updates index/ from seeds/, serves 127.0.0.1:7860
+    python app.py --port 8080 --reports mydocs --index myindex
+
+Settings also come from QA_HOST, QA_PORT, QA_INDEX, QA_REPORTS; QA_USER and QA_PASSWORD
+turn on a login. The chat is callable with gradio_client::
+
+    from gradio_client import Client
+    Client("http://127.0.0.1:7860/").predict("防城港市组建了多少个工会组织？", api_name="/chat")
+
+This file is UI wiring only: what the page shows is built by ``qa.present``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")   # no calls home at start
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from qa import present  # noqa: E402
+from qa.errors import QAError  # noqa: E402
+
+# The module-level holder of the current Assistant (see qa.present.Library): handlers read
+# LIBRARY.assistant once per request; builds swap it under LIBRARY.lock.
+LIBRARY: present.Library | None = None
+
+EXAMPLES: list[tuple[str, ...]] = [
+    ("截至2008年6月底，南宁市共有多少个基层工会组织？",),
+    ("防城港市组建了多少个工会组织？",),
+    ("内江市建了几个困难职工帮扶中心？", "惠民超市呢？"),
+    ("内江和南充，哪个市五年来处理的劳动争议更多？",),
+    ("柳州市工会会员数增加了多少万人？",),
+]
+EXAMPLE_LABELS = [" → ".join(qs) for qs in EXAMPLES]
+
+
+def configure(reports: str | Path = "seeds", index: str | Path = "index") -> present.Library:
+    """Point the app at a reports folder and an index (the index is not built or loaded)."""
+    global LIBRARY
+    LIBRARY = present.Library(reports, index)
+    return LIBRARY
+
+
+def library() -> present.Library:
+    if LIBRARY is None:
+        raise RuntimeError("app.configure() has not been called")
+    return LIBRARY
+
+
+def _unexpected(exc: BaseException) -> str:
+    traceback.print_exc(file=sys.stderr)   # the terminal gets the traceback, the page a message
+    return f"内部错误（{type(exc).__name__}）；请重试，或查看服务器日志。"
+
+
+# --------------------------------------------------------------------------- chat handlers
+
+def _turn(question: str, turns: list[dict]) -> dict:
+    """Answer one question with the chat history; a turn holds what the page shows for it."""
+    lib = library()
+    history = [(t["question"], t["text"]) for t in turns]
+    try:
+        assistant = lib.require()
+        answer = assistant.ask(present.check_question(question), history=history)
+        related = assistant.search(question, k=3, history=history) if not answer.citations \
+            and answer.nearest is None and answer.kind != "empty" else []
+        return {"question": question, "text": answer.text, "answer": answer,
+                "bubble": present.render_answer(answer),
+                "passages": present.render_passages(answer, assistant.passage, related)}
+    except QAError as exc:
+        msg = str(exc)
+    except Exception as exc:  # never a traceback in the page
+        msg = _unexpected(exc)
+    return {"question": question, "text": msg, "answer": None, "bubble": present.render_error(msg),
+            "passages": present.status_html(msg, ok=False)}
+
+
+def _messages(turns: list[dict]) -> list[dict]:
+    out = []
+    for t in turns:
+        out.append({"role": "user", "content": present.render_question(t["question"])})
+        out.append({"role": "assistant", "content": t["bubble"]})
+    return out
+
+
+def _side(turns: list[dict], shown: int | None):
+    """The passages panel, the table box, the table, the bar and line chart settings, and
+    the number of the turn shown. The charts' data follow in a second step (plot_data): a
+    Gradio plot that gets new data and new settings at once keeps its old data."""
+    turn = turns[shown] if shown is not None and 0 <= shown < len(turns) else None
+    hidden = gr.update(visible=False)
+    if turn is None:
+        return present.PASSAGES_EMPTY, hidden, None, hidden, hidden, None
+    answer = turn.get("answer")
+    frame = present.answer_frame(answer) if answer is not None else None
+    if frame is None:
+        return turn["passages"], hidden, None, hidden, hidden, shown
+    chart = present.chart_data(answer)
+    bar = line = hidden
+    if chart is not None:
+        plot = gr.update(y_title=chart["y_title"], title=chart["title"], visible=True)
+        if chart["kind"] == "line":
+            line = plot
+        else:
+            bar = plot
+    return turn["passages"], gr.update(visible=True), frame, bar, line, shown
+
+
+def plot_data(turns: list[dict] | None, shown: int | None):
+    """Second step after a reply: the data of the bar or line chart of the turn shown."""
+    turns = turns or []
+    turn = turns[shown] if shown is not None and 0 <= shown < len(turns) else None
+    chart = present.chart_data(turn["answer"]) if turn and turn.get("answer") is not None else None
+    if chart is None:
+        return gr.update(), gr.update()
+    if chart["kind"] == "line":
+        return gr.update(), chart["frame"]
+    return chart["frame"], gr.update()
+
+
+def _outputs(turns: list[dict], shown: int | None):
+    return (_messages(turns), turns) + _side(turns, shown)
+
+
+def ask(question: str, turns: list[dict] | None):
+    """Submit handler: (cleared textbox, chat messages, turns, passages, table box, table,
+    bar chart, line chart, number of the turn shown)."""
+    turns = list(turns or [])
+    question = (question or "").strip()
+    if not question:
+        return ("",) + _outputs(turns, len(turns) - 1 if turns else None)
+    turns.append(_turn(question, turns))
+    return ("",) + _outputs(turns, len(turns) - 1)
+
+
+def run_example(index, turns: list[dict] | None):
+    """Example click: ask its question(s) in order (a follow-up example asks both)."""
+    turns = list(turns or [])
+    try:
+        questions = EXAMPLES[int(index)]
+    except (TypeError, ValueError, IndexError):
+        return ("",) + _outputs(turns, len(turns) - 1 if turns else None)
+    for q in questions:
+        turns.append(_turn(q, turns))
+    return ("",) + _outputs(turns, len(turns) - 1)
+
+
+def select_reply(turns: list[dict] | None, evt: gr.SelectData):
+    """Clicking a message shows the passages, table and chart of that reply."""
+    turns = turns or []
+    idx = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    try:
+        shown = int(idx) // 2
+    except (TypeError, ValueError):
+        shown = len(turns) - 1
+    if not 0 <= shown < len(turns):
+        shown = len(turns) - 1 if turns else None
+    return _side(turns, shown)
+
+
+def clear():
+    return ("", [], []) + _side([], None)
+
+
+def chat_api(question: str) -> str:
+    """Answer one question (no history) and return the reply text."""
+    try:
+        return library().require().ask(present.check_question(question or "")).text
+    except QAError as exc:
+        return f"错误：{exc}"
+
+
+# --------------------------------------------------------------------------- reports and data
+
+def _tables():
+    lib = library()
+    a = lib.assistant
+    reports = present.reports_frame(a.reports() if a else [])
+    figures = present.figures_frame(a.figures if a else [])
+    return reports, figures, present.index_summary(a)
+
+
+def refresh():
+    return _tables()
+
+
+def upload(files, replace: bool, progress=gr.Progress()):
+    """Add uploaded reports one by one; each is checked before it is copied and indexed."""
+    lib = library()
+    if not files:
+        return (present.status_html("请选择 .txt 或 .md 报告文件。", ok=False),) + _tables() + (None,)
+    if not isinstance(files, (list, tuple)):
+        files = [files]
+    lines, ok = [], True
+    for f in files:
+        path = Path(f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", str(f)))
+        name = path.name
+        try:
+            data = path.read_bytes()
+            saved, res = lib.add_report(data, name, replace=bool(replace),
+                                        on_event=present.event_progress(progress))
+            lines.append(present.build_message(res, added=saved, assistant=lib.assistant))
+        except QAError as exc:
+            ok = False
+            lines.append(f"未添加 {name}：{exc}")
+        except OSError as exc:
+            ok = False
+            lines.append(f"未添加 {name}：无法读取上传的文件（{exc.strerror}）")
+        except Exception as exc:
+            ok = False
+            lines.append(f"未添加 {name}：{_unexpected(exc)}")
+    return (present.status_html("\n".join(lines), ok=ok),) + _tables() + (None,)
+
+
+def add_file(path: str | Path, replace: bool = False) -> str:
+    """Add one report file as the upload button does; returns the message shown (as text)."""
+    status, *_ = upload([str(path)], replace)
+    return status
+
+
+def rebuild(progress=gr.Progress()):
+    """Full rebuild with progress; answers keep coming from the old index meanwhile."""
+    lib = library()
+    try:
+        progress(0.0, desc="开始全量重建")
+        res = lib.rebuild(full=True, on_event=present.event_progress(progress))
+        msg, ok = present.build_message(res), True
+    except QAError as exc:
+        msg, ok = f"重建失败：{exc}", False
+    except Exception as exc:
+        msg, ok = f"重建失败：{_unexpected(exc)}", False
+    return (present.status_html(msg, ok=ok),) + _tables()
+
+
+def show_figure(evt: gr.SelectData):
+    """A row chosen in the figure table: its passage with the sentence highlighted."""
+    row = list(evt.row_value or [])
+    cols = present.FIGURE_COLUMNS
+    if len(row) != len(cols):
+        return '<div class="qa-panel-empty">请选择表格中的一行。</div>'
+    rec = dict(zip(cols, row, strict=True))
+    a = library().assistant
+    if a is None:
+        return present.status_html("索引未加载", ok=False)
+    fig = present.find_figure(a.figures, str(rec["段落"]), str(rec["数字"]), str(rec["原句"]))
+    if fig is None:
+        return present.status_html("这一行已不在当前索引中（索引刚刚更新过）；请刷新页面。", ok=False)
+    return present.render_figure_row(fig, a.passage(fig["passage_id"]))
+
+
+# --------------------------------------------------------------------------- the page
+
+CSS = """
+.gradio-container { max-width: 1320px !important; margin: 0 auto; }
+#qa-head h1 { font-size: 1.45rem; margin: 0.2rem 0 0.1rem; }
+#qa-head p { margin: 0; color: var(--body-text-color-subdued); }
+.qa-status { font-size: 0.9rem; color: var(--body-text-color-subdued); }
+#qa-summary { text-align: right; align-self: flex-end; }
+.qa-reply .qa-answer { font-size: 1.08rem; margin-bottom: 0.35rem; }
+.qa-reply .qa-answer strong { color: var(--color-accent); font-size: 1.18rem; }
+.qa-reply .qa-miss { color: var(--body-text-color-subdued); }
+.qa-reply .qa-quote { border-left: 3px solid var(--color-accent-soft); padding: 0.15rem 0 0.15rem 0.6rem;
+  margin: 0.3rem 0; color: var(--body-text-color); line-height: 1.65; }
+.qa-reply .qa-cite, .qa-reply .qa-nearest, .qa-reply .qa-line { font-size: 0.88rem;
+  color: var(--body-text-color-subdued); }
+.qa-label { display: inline-block; font-size: 0.75rem; padding: 0 0.4rem; margin-right: 0.4rem;
+  border-radius: 0.6rem; background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
+.qa-error { color: #b42318; }
+.qa-fig { color: var(--color-accent); }
+mark.qa-hl { background: #fff1b8; color: inherit; padding: 0.05rem 0.1rem; border-radius: 0.2rem; }
+.dark mark.qa-hl { background: #5c4a00; }
+.qa-cards { display: flex; flex-direction: column; gap: 0.7rem; }
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: 0.6rem; padding: 0.7rem 0.85rem;
+  background: var(--background-fill-primary); }
+.qa-card-label { font-size: 0.75rem; color: var(--color-accent); font-weight: 600; margin-bottom: 0.2rem; }
+.qa-card-src { font-size: 0.78rem; color: var(--body-text-color-subdued); word-break: break-all; }
+.qa-card-sec { font-weight: 600; margin: 0.1rem 0 0.15rem; line-height: 1.4; }
+.qa-card-meta { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-bottom: 0.4rem; }
+.qa-k { opacity: 0.75; }
+.qa-card-text { line-height: 1.75; font-size: 0.93rem; }
+.qa-panel-empty { color: var(--body-text-color-subdued); padding: 0.8rem; font-size: 0.92rem; }
+.qa-msg { padding: 0.5rem 0.7rem; border-radius: 0.5rem; font-size: 0.92rem; }
+.qa-ok { background: #ecfdf3; color: #05603a; }
+.qa-bad { background: #fef3f2; color: #b42318; }
+#qa-passages { max-height: 640px; overflow-y: auto; }
+#qa-figure-passage { min-height: 120px; }
+"""
+
+THEME = gr.themes.Soft(
+    primary_hue="red", neutral_hue="slate",
+    font=["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "system-ui", "sans-serif"],
+    font_mono=["Noto Sans Mono CJK SC", "ui-monospace", "monospace"],
+)
+
+PRIVATE = dict(api_visibility="private")
+
+
+def build_ui() -> gr.Blocks:
+    """The page: 问答 (chat with passages, table and chart), 数据 (figure table), 报告."""
+    with gr.Blocks(title="工会工作报告问答", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        shown = gr.State(None)       # the turn whose passages, table and chart are shown
+        with gr.Row(elem_id="qa-head"):
+            gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
+                    "数字请以右侧高亮的原文为准。</p>")
+            summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None),
+                              elem_id="qa-summary")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=420):
+                        chatbot = gr.Chatbot(
+                            label="对话", show_label=False, height=540, layout="bubble", buttons=[],
+                            latex_delimiters=[], sanitize_html=True, allow_tags=False,
+                            feedback_options=None, elem_id="qa-chat",
+                            placeholder="<b>问一个关于工会工作报告的问题</b><br>"
+                                        "例如：防城港市组建了多少个工会组织？")
+                        with gr.Row():
+                            question = gr.Textbox(placeholder="输入问题，按回车提问；可以接着追问（如：那南充呢？）",
+                                                  show_label=False, scale=6, lines=1, max_lines=3,
+                                                  elem_id="qa-question", autofocus=True)
+                            send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
+                            clear_btn = gr.Button("清空", scale=1, min_width=80, elem_id="qa-clear")
+                        examples = gr.Dataset(components=[gr.Textbox(visible=False)], label="示例问题（点击提问）",
+                                              samples=[[s] for s in EXAMPLE_LABELS], type="index",
+                                              elem_id="qa-examples", samples_per_page=10)
+                        with gr.Column(visible=False, elem_id="qa-table-box") as table_box:
+                            table = gr.Dataframe(label="数字对比", interactive=False, wrap=True,
+                                                 elem_id="qa-answer-table", max_height=260)
+                            bar = gr.BarPlot(x="项目", y="数值", x_title="", y_lim=[0, None], visible=False,
+                                             height=260, elem_id="qa-bar", sort=None)
+                            line = gr.LinePlot(x="项目", y="数值", x_title="", visible=False, height=260,
+                                               elem_id="qa-line")
+                    with gr.Column(scale=2, min_width=320):
+                        gr.Markdown("#### 引用的段落")
+                        passages = gr.HTML(present.PASSAGES_EMPTY, elem_id="qa-passages")
+            with gr.Tab("数据", id="data"):
+                gr.Markdown("报告中的全部数字：可搜索、点表头排序；选中一行，右侧显示它所在的段落，原句高亮。")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        figures = gr.Dataframe(
+                            headers=present.FIGURE_COLUMNS, interactive=False, show_search="search",
+                            max_height=620, max_chars=40, elem_id="qa-figures", pinned_columns=1,
+                            column_widths=[70, 150, 90, 90, 50, 110, 90, 170, 220, 320, 150],
+                            datatype=["str", "str", "str", "number", "str", "str", "str", "str", "str", "str", "str"])
+                    with gr.Column(scale=2):
+                        figure_passage = gr.HTML('<div class="qa-panel-empty">选择表格中的一行查看原文。</div>',
+                                                 elem_id="qa-figure-passage")
+            with gr.Tab("报告", id="reports"):
+                reports = gr.Dataframe(headers=present.REPORT_COLUMNS, interactive=False, wrap=True,
+                                       label="已索引的报告", elem_id="qa-reports")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可）",
+                                             file_count="multiple", type="filepath", elem_id="qa-upload")
+                        replace = gr.Checkbox(label="替换同名报告", value=False, elem_id="qa-replace")
+                    with gr.Column(scale=1):
+                        rebuild_btn = gr.Button("全量重建索引", elem_id="qa-rebuild")
+                        gr.Markdown("重建期间照常回答（用旧索引），完成后自动切换。")
+                status = gr.HTML("", elem_id="qa-status")
+
+        side = [passages, table_box, table, bar, line, shown]
+        chat_out = [question, chatbot, turns] + side
+        for event, fn, inputs, outputs in (
+                (question.submit, ask, [question, turns], chat_out),
+                (send.click, ask, [question, turns], chat_out),
+                (examples.click, run_example, [examples, turns], chat_out),
+                (clear_btn.click, clear, None, chat_out),
+                (chatbot.clear, clear, None, chat_out),
+                (chatbot.select, select_reply, [turns], side)):
+            event(fn, inputs, outputs, **PRIVATE).then(plot_data, [turns, shown], [bar, line], **PRIVATE)
+        tables = [reports, figures, summary]
+        upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
+                          concurrency_limit=1, concurrency_id="build", **PRIVATE)
+        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=1, concurrency_id="build",
+                          **PRIVATE)
+        figures.select(show_figure, None, figure_passage, **PRIVATE)
+        demo.load(refresh, None, tables, **PRIVATE)
+        gr.api(chat_api, api_name="chat", concurrency_limit=None)
+    return demo
+
+
+# --------------------------------------------------------------------------- main
+
+HERE = Path(__file__).resolve().parent
+
+
+def _default_dir(env_name: str, name: str) -> str:
+    """QA_INDEX / QA_REPORTS, else ``name`` in the current folder when it holds seeds/, else
+    ``name`` beside app.py (so ``python /path/to/app.py`` works from anywhere)."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    return name if Path("seeds").is_dir() or not (HERE / "seeds").is_dir() else str(HERE / name)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ
+    p = argparse.ArgumentParser(
+        description="工会工作报告问答：网页聊天（Gradio）。启动时若索引缺失或过期，先建立/更新索引。",
+        epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录。")
+    p.add_argument("--host", default=env.get("QA_HOST", "127.0.0.1"), help="监听地址（QA_HOST），默认 127.0.0.1")
+    try:
+        port = int(env.get("QA_PORT", "7860"))
+    except ValueError:
+        p.error(f"QA_PORT={env.get('QA_PORT')!r} 不是端口号")
+    p.add_argument("--port", type=int, default=port, help="端口（QA_PORT），默认 7860")
+    p.add_argument("--index", default=_default_dir("QA_INDEX", "index"), help="索引目录（QA_INDEX），默认 index")
+    p.add_argument("--reports", default=_default_dir("QA_REPORTS", "seeds"),
+                   help="报告目录（QA_REPORTS），默认 seeds")
+    args = p.parse_args(argv)
+    if not 0 < args.port < 65536:
+        p.error(f"端口 {args.port} 超出范围 1–65535")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    lib = configure(args.reports, args.index)
+    print(f"检查索引 {args.index}（报告目录 {args.reports}）…", file=sys.stderr, flush=True)
+    try:
+        lib.prepare(progress=True)
+    except QAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    user, password = os.environ.get("QA_USER"), os.environ.get("QA_PASSWORD")
+    auth = (user, password) if user and password else None
+    if (user or password) and not auth:
+        print("注意：需要同时设置 QA_USER 和 QA_PASSWORD 才会启用登录", file=sys.stderr)
+    demo = build_ui()
+    demo.queue(default_concurrency_limit=8)
+    demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
+                show_error=False, theme=THEME, css=CSS, max_file_size="20mb", mcp_server=False,
+                footer_links=["api"], run_history=False, inbrowser=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
