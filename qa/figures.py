@@ -174,6 +174,15 @@ def _is_code_context(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _in_short_quote(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside a short quoted name (“六个一”, “五千三万”)."""
+    left = max(text.rfind("“", 0, start), text.rfind("「", 0, start))
+    if left < 0 or any(c in text[left:start] for c in "”」"):
+        return False
+    close = min([i for i in (text.find("”", end), text.find("」", end)) if i >= 0] or [-1])
+    return close >= 0 and close - left <= 12
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every figure in ``text``, left to right, without overlaps (a new list each call).
 
@@ -234,6 +243,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
                 continue
             if start > 0 and norm[start - 1] in "第之一上下每同这那该唯统万":
                 continue
+            if re.match(rf"[{CN_NUM}]", norm[end:end + 1]) or _in_short_quote(norm, start, end):
+                continue   # “六个一”服务, “三亮”: the name of a programme, not a count
         if _is_code_context(norm, m.start("num"), m.end("num")):
             continue
         if unit_text and re.fullmatch(r"[A-Za-z²2]+", unit_text):
@@ -324,14 +335,20 @@ _TRAIL = re.compile(r"(?:达到|高达|达|为|是|共|有|约|近|超过|逾|�
 def metric_phrase(sentence: str, fig: Figure, figures: list[Figure]) -> str:
     """The words that say what ``fig`` counts: 组建工会组织 in "组建工会组织3135个",
     工会工作站 in "建立了11个工会工作站"."""
+    for a, b, lead_end in from_to_pairs(sentence, figures):
+        if fig is a or fig is b:      # 会员数由28.84万人增加到48.74万人: both are 会员数
+            lead = _CLAUSE_BREAK.split(sentence[:lead_end - 1])[-1]
+            lead = _TRAIL.sub("", _LEAD.sub("", lead)).strip(" 、的“”\"'‘’<>/=")
+            if lead:
+                return lead[-40:]
     prev_end = max([f.end for f in figures if f.end <= fig.start] + [0])
     next_start = min([f.start for f in figures if f.start >= fig.end] + [len(sentence)])
     left = sentence[prev_end:fig.start]
     left = _CLAUSE_BREAK.split(left)[-1]
     right = sentence[fig.end:next_start]
     right = _CLAUSE_BREAK.split(right)[0]
-    left = _TRAIL.sub("", _LEAD.sub("", left)).strip(" 、的")
-    right = right.strip(" 、")
+    left = _TRAIL.sub("", _LEAD.sub("", left)).strip(" 、的“”\"'‘’<>/=")
+    right = right.strip(" 、“”\"'‘’<>/=")
     if right.startswith("的"):
         right = right[1:]
     # "建立了11个工会工作站": the counted thing follows the figure when a verb precedes it
@@ -355,8 +372,10 @@ def canonical_metric(phrase: str, places: frozenset[str] = frozenset()) -> str:
             p = p[place.end:]
     p = re.sub(r"^(?:全市|全区|全省|全县|市|县|区)+", "", p)
     for _ in range(2):
-        p = _METRIC_PREFIX.sub("", p)
-        p = _METRIC_SUFFIX.sub("", p)
+        for rx in (_METRIC_PREFIX, _METRIC_SUFFIX):
+            shorter = rx.sub("", p)
+            if len(shorter) >= 2:     # 组建率 stays 组建率, not 率
+                p = shorter
     if p.startswith("工会会员"):
         p = p[2:]
     if p in ("基层工会", "基层工会委员会", "基层组织", "企会组织"):
@@ -419,6 +438,8 @@ def figure_table(passages) -> list[dict]:
             for f in figs:
                 if f.kind in ("year", "date", "ordinal", "period", "number") or f.value is None:
                     continue
+                if f.text[0] == "一" and f.value == 1:
+                    continue   # 一本…、一堂…: an article, not a figure worth a row
                 key = (p.source, p.start + s + f.start)
                 if key in seen:
                     continue
