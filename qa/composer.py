@@ -359,6 +359,11 @@ class Composer:
         next_start = min([g.start for g in figs if g.start >= f.end] + [len(sentence)])
         c_lo, c_hi = _clause_bounds(nsent, f.start, f.end)
         left = nsent[max(prev_end, c_lo):f.start]
+        if prev_end > c_lo:
+            # "6个律师团和4个服务站": 律师团 is the figure before's; this one's words start after 和/、
+            cut = max(left.rfind(c) for c in "和及与、")
+            if cut >= 0:
+                left = left[cut + 1:]
         pairs = from_to_pairs(sentence, figs)
         for a, b, lead_end in pairs:
             if f is b:  # "会员数由28.84万人增加到48.74万人": 48.74万人 is also 会员数
@@ -470,6 +475,9 @@ class Composer:
                     for m in re.finditer(re.escape(role), nsent):
                         if _modified(nsent, m.start(), role, q.text):
                             continue  # 副主席 is not 主席
+                        org = nsent[max(0, m.start() - 6):m.start()]
+                        if any(w in org and w not in q.text for w in _ORG_LEVELS):
+                            continue  # 县级工会主席 is not 市总工会主席
                         for name, (a, b) in _names_around(nsent, m.start(), m.end(), single, double):
                             zones = [(nsent, 1.0), (normalize(p.text), 0.5)]
                             cov = self._coverage(q, weights, zones)
@@ -707,11 +715,21 @@ def figure_place_match(query_places, fplace: str | None, sentence: str) -> float
     return place_match(query_places, fplace, sentence)
 
 
+_LEVELS = ("全国", "自治区", "省级", "全省", "市级", "县级", "区级", "国家级")
+_ORG_LEVELS = ("县级", "区级", "乡镇", "街道", "基层", "企业", "县", "区", "村", "社区", "产业", "行业")
+
+
 def _modified(text: str, i: int, alt: str, question: str) -> bool:
-    """Whether the occurrence of ``alt`` at ``i`` is a narrower thing the question does not ask:
-    高级技师 for 技师, 外资企业工会组建率 for 工会组建率."""
+    """Whether the occurrence of ``alt`` at ``i`` is a narrower or another thing than the
+    question asks: 高级技师 for 技师, 外资企业工会组建率 for 工会组建率, 全国模范职工之家 for
+    自治区模范职工之家."""
     for m in modifiers():
         if text[max(0, i - len(m)):i] == m and (m + alt) not in question:
+            return True
+    asked = [lv for lv in _LEVELS if lv + alt in question]
+    if asked:
+        here = [lv for lv in _LEVELS if text[max(0, i - len(lv)):i] == lv]
+        if here and not set(here) & set(asked):
             return True
     return False
 
@@ -744,6 +762,8 @@ def _respectively_bonus(q: Query, nsent: str, f: Figure, figs: list[Figure]) -> 
 
 
 _NAME_STOP = set("多在的说为和与是了等将对向从于亲自也曾已表示指出强调要认为同志担任")
+# characters that do not occur in a given name: after a role word they start the next phrase
+_NOT_NAME = set("和与及等的了是在为对从把被将有个们这那其各级全市县区省部会长副主席书记委员代表工职")
 
 
 def _names_around(text: str, r0: int, r1: int, single, double):
@@ -755,12 +775,15 @@ def _names_around(text: str, r0: int, r1: int, single, double):
         if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double):
             if n == 3 and name[2] in _NAME_STOP:
                 continue
+            if name[0] in _NOT_NAME or any(ch in _NOT_NAME for ch in name[1:]):
+                continue   # 主席和各级…: a conjunction, not a surname
             out.append((name, (r1, r1 + n)))
             break
     before = text[max(0, r0 - 3):r0]
     for n in (3, 2):
         name = before[-n:]
-        if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double):
+        if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double) \
+                and not any(ch in _NOT_NAME for ch in name):
             out.append((name, (r0 - n, r0)))
             break
     return out

@@ -399,7 +399,9 @@ def figure_time(sentence: str, fig_start: int) -> str:
     return best
 
 
-_SCOPE_RE = re.compile(r"全区|全省|自治区|全国|全市|该市|本市|全县")
+# words that say whose figure follows; 全国/自治区 are left out: in these reports they name
+# awards (全国模范职工之家, 自治区五一劳动奖章) far more often than a national or regional count
+_SCOPE_RE = re.compile(r"全区|全省|全市|该市|本市|全县")
 
 
 def figure_place(sentence: str, fig_start: int, passage_place: str | None) -> str | None:
@@ -413,10 +415,8 @@ def figure_place(sentence: str, fig_start: int, passage_place: str | None) -> st
     if not marks:
         return place
     _, mark = max(marks)
-    if mark in ("全区", "全省", "自治区"):
+    if mark in ("全区", "全省"):
         return g.province_of(passage_place) if passage_place and g.province_of(passage_place) else place
-    if mark == "全国":
-        return "全国"
     if mark in ("全市", "该市", "本市", "全县"):
         return place
     return mark

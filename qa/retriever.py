@@ -210,7 +210,8 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     m = None if q.counted else re.search(
         r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
     if m and not re.match(r"增|减|到|至|提|降|上|下", m.group(1)):
-        noun = re.split(r"[的了呢吗？?]|参加|获得|提供|组建|建立|实现|是|有", m.group(1))[0]
+        noun = re.split(r"[的了呢吗？?在被为对向从到]|参加|参与|获得|获|提供|组建|建立|成立|实现|从事|开展|进行|加入|"
+                        r"接受|享受|得到|通过|完成|举办|签订|覆盖|涵盖|是|有", m.group(1))[0]
         if len(noun) >= 2:
             q.counted = noun
     if q.counted is None:
