@@ -315,7 +315,7 @@ def place_match(query_places: Sequence[str], passage_place: str | None, text: st
             return 1.0
         if passage_place and g.contains(qp, passage_place):
             # a city's article that speaks for its whole province (全区…) is about the province
-            best = max(best or 0.0, 1.0 if re.search(r"全区|全省", text) else 0.5)
+            best = max(best or 0.0, 1.0 if ("全区" in text or "全省" in text) else 0.5)
         elif qp in text:
             best = max(best or 0.0, 0.5)
     if best is not None:
@@ -336,7 +336,7 @@ class Retriever:
         fusion: "rrf" (default) or "weighted".
     """
 
-    def __init__(self, data, embedder, mode: str = "hybrid", candidates: int = 60, fusion: str = "rrf",
+    def __init__(self, data, embedder, mode: str = "hybrid", candidates: int = 40, fusion: str = "rrf",
                  weights: tuple[float, float] = (1.0, 0.6)):
         if mode not in MODES:
             raise InvalidParameter(f"mode={mode!r}: 可选 {', '.join(MODES)}")
@@ -392,6 +392,8 @@ class Retriever:
     @staticmethod
     def bonus(q: Query, p: Passage) -> float:
         """Prefer passages about the place and the year asked."""
+        if not (q.places or q.orgs or q.years):
+            return 0.0
         b = 0.35 * place_match(q.places, p.place, p.text)
         for org in q.orgs:
             if org in p.section or org in p.text:
