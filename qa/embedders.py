@@ -142,7 +142,20 @@ class LsaEmbedder:
             texts = [texts]
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return _unit_rows(self._embed_one(texts[0])[None, :])
         return _unit_rows(self._tfidf(texts) @ self.components)
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        """The batch path for one text (a question) with plain arrays: the same TF-IDF row
+        times the rows of the projection it uses, without building a sparse matrix."""
+        ids = [j for j in map(self.index.get, char_features(text)) if j is not None]
+        if not ids:
+            return np.zeros(self.dim, dtype=np.float32)
+        col, tf = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
+        w = (1.0 + np.log(tf.astype(np.float32))) * self.idf[col]
+        w = (w / np.sqrt(np.square(w, dtype=np.float64).sum())).astype(np.float32)
+        return w @ self.components[col]
 
     # -- persistence ------------------------------------------------------
     def save(self, folder: Path) -> None:

@@ -51,8 +51,15 @@ _WIDTH = {**{chr(0xFF10 + i): str(i) for i in range(10)},
 _WIDTH_TABLE = str.maketrans(_WIDTH)
 
 
+_WIDE = re.compile("[" + "".join(map(re.escape, _WIDTH)) + "]")
+
+
 def fold_width(text: str) -> str:
     """Full-width digits, %, point and spaces to their ASCII forms; length is preserved."""
+    # str.translate looks every character up in a dict (~10 ms for a 60k-character report,
+    # which the composer folds for each question); most texts hold none of these characters
+    if not _WIDE.search(text):
+        return text
     return text.translate(_WIDTH_TABLE)
 
 
@@ -160,6 +167,12 @@ def find_places(text: str, extra: frozenset[str] = frozenset()) -> list[PlaceMen
     A city that is also an everyday word (安康 of 安康杯) counts only with a suffix.
     ``extra`` holds further place names, such as the counties an index's reports are about.
     """
+    return list(_find_places(text, extra))
+
+
+@functools.lru_cache(maxsize=16384)
+def _find_places(text: str, extra: frozenset[str]) -> tuple[PlaceMention, ...]:
+    # cached: the composer looks up the places of the same corpus sentences for every question
     g = gazetteer()
     found = []
     for m in _place_regex().finditer(text):
@@ -169,12 +182,13 @@ def find_places(text: str, extra: frozenset[str] = frozenset()) -> list[PlaceMen
         if name in g.provinces and name not in g.cities:
             name = g.provinces[name]
         found.append(PlaceMention(name, m.start(), m.end(), bool(suffix)))
-    for name in sorted(extra - set(g.cities) - set(g.provinces), key=len, reverse=True):
+    others = [n for n in extra if n not in g.cities and n not in g.provinces]
+    for name in sorted(others, key=len, reverse=True):
         for m in re.finditer(re.escape(name) + "(" + _SUFFIX + "|县|区)?", text):
             if not any(f.start < m.end() and m.start() < f.end for f in found):
                 found.append(PlaceMention(name, m.start(), m.end(), bool(m.group(1))))
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- word lists
@@ -227,7 +241,8 @@ def tokenizer():
                 import jieba
                 jieba.setLogLevel(logging.WARNING)
                 tk = jieba.Tokenizer()
-                tk.initialize()
+                _load_jieba_cache(tk)
+                tk.initialize()          # builds and caches the dictionary when there is no cache
                 g = gazetteer()
                 for name in set(g.provinces) | set(g.cities):
                     if len(name) >= 2:
@@ -244,6 +259,26 @@ def tokenizer():
     return _tokenizer
 
 
+def _load_jieba_cache(tk) -> None:
+    """Load jieba's cache of its default dictionary as ``Tokenizer.initialize`` does, reading the
+    file at once: ``marshal.load`` on a file object reads it piece by piece through Python
+    calls, 1.6 s for jieba's 9 MB cache where ``marshal.loads`` of its bytes takes 0.4 s (most
+    of ``qa ask``'s start-up and of every build's)."""
+    import marshal
+    import os
+    import tempfile
+    import jieba
+    if tk.dictionary != jieba.DEFAULT_DICT or tk.cache_file:
+        return
+    path = os.path.join(tk.tmp_dir or tempfile.gettempdir(), "jieba.cache")
+    try:
+        with open(path, "rb") as f:
+            tk.FREQ, tk.total = marshal.loads(f.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return                   # initialize() rebuilds the cache
+    tk.initialized = True
+
+
 def words(text: str) -> list[str]:
     """jieba's precise segmentation of normalised text, word-like tokens only."""
     return [w for w in tokenizer().lcut(normalize(text)) if _WORDLIKE.search(w)]
@@ -251,6 +286,18 @@ def words(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Tokens for BM25: jieba's search mode (words and their parts), lower case, no stopwords."""
+    if len(text) <= 8:
+        # short texts recur: the synonyms of a question's words are tokenised for every question
+        return list(_tokenize_short(text))
+    return _tokenize(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokenize_short(text: str) -> tuple[str, ...]:
+    return tuple(_tokenize(text))
+
+
+def _tokenize(text: str) -> list[str]:
     stop = stopwords()
     out = []
     for w in tokenizer().cut_for_search(normalize(text)):

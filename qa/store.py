@@ -22,6 +22,7 @@ import datetime as _dt
 import errno
 import fcntl
 import json
+import math
 import os
 import shutil
 import time
@@ -40,9 +41,13 @@ from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports
 
 FORMAT_VERSION = 1
 FIX = "qa build --full"
-# Past this many passages an approximate FAISS index (HNSW) replaces exact search;
-# bench/ measured where exact search stops being fast enough.
-HNSW_THRESHOLD = 200_000
+# From this many passages an approximate FAISS index (IVF) replaces exact search. bench/
+# measured exact search on one core at 0.6 ms a question for 10k passages and 10 ms for 100k
+# (it scans every vector); IVF with 64 of ~4·sqrt(n) lists probed answered in 0.6 ms with
+# recall@10 0.976 against exact at 100k, where HNSW (M=32) reached 0.85 at the same speed on
+# these vectors. Below 20k passages exact search costs under ~1.3 ms and stays exact.
+ANN_THRESHOLD = 20_000
+IVF_NPROBE = 64
 # The built-in embedder is refitted (a full rebuild) once the corpus has grown this much
 # since it was fitted, so that new reports' vocabulary is not lost to dense search.
 REFIT_GROWTH = 2.0
@@ -204,30 +209,81 @@ class Bm25:
 
 # --------------------------------------------------------------------------- vectors
 
+def vector_kind_for(n: int) -> str:
+    """The FAISS index for ``n`` passages: "flat" (exact) or "ivf" (from ANN_THRESHOLD on)."""
+    return "ivf" if n >= ANN_THRESHOLD else "flat"
+
+
+def ivf_lists(n: int) -> int:
+    """Inverted lists for ``n`` vectors: the power of two nearest 4·sqrt(n), 64 to 8192."""
+    return int(min(8192, max(64, 2 ** round(math.log2(4 * math.sqrt(max(n, 1)))))))
+
+
 def make_vector_index(vectors: np.ndarray, kind: str | None = None):
-    """A FAISS inner-product index over unit vectors: exact, or HNSW past the threshold."""
+    """A FAISS inner-product index over unit vectors: exact, or IVF past the threshold
+    ("hnsw" is still made on request, and still read, for indexes built before)."""
     import faiss
     n, dim = vectors.shape
-    kind = kind or ("hnsw" if n >= HNSW_THRESHOLD else "flat")
-    if kind == "hnsw":
+    kind = kind or vector_kind_for(n)
+    if kind == "ivf" and n:
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, ivf_lists(n), faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = 10                      # k-means: 10 rounds on at most 64 points per list
+        index.cp.max_points_per_centroid = 64
+        index.nprobe = IVF_NPROBE
+        with building_threads():
+            index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+    elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 96
     else:
         index = faiss.IndexFlatIP(dim)
     if n:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        with building_threads():
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
+
+
+def search_on_one_thread() -> None:
+    """FAISS searches one question at a time on one OpenMP thread (process-wide).
+
+    A single query vector is too little work to share: on a 2-core machine, flat search over
+    100k vectors took 24-27 ms (p50) on FAISS's default two threads and 10 ms on one, and
+    10k vectors 1-6 ms against 0.6 ms. Building an HNSW graph still uses every core.
+    """
+    import faiss
+    faiss.omp_set_num_threads(1)
+
+
+@contextlib.contextmanager
+def building_threads():
+    """Every core for FAISS while an index is built (HNSW insertion is parallel)."""
+    import faiss
+    before = faiss.omp_get_max_threads()
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    faiss.omp_set_num_threads(max(before, cores))
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def vector_index_kind(index) -> str:
     import faiss
+    if isinstance(index, faiss.IndexIVF):
+        return "ivf"
     return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
 
 
 def all_vectors(index) -> np.ndarray:
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
+    import faiss
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()
     return index.reconstruct_n(0, index.ntotal)
 
 
@@ -243,7 +299,16 @@ class IndexData:
     vectors: object               # faiss.Index
     bm25: Bm25
     embedder: Embedder | None     # the built-in embedder, fitted; None for sentence-transformers
-    figures: list[dict]
+    # The figure table, read from figures.jsonl when first used: answering never needs it,
+    # and at 100k passages parsing it was most of the time ``qa ask`` took to start.
+    _figures: list[dict] | None = None
+
+    @property
+    def figures(self) -> list[dict]:
+        """The figure table (IndexCorrupt when figures.jsonl cannot be read)."""
+        if self._figures is None:
+            self._figures = _read_figures(self.path)
+        return self._figures
 
     @property
     def embedder_id(self) -> str:
@@ -278,8 +343,11 @@ def read_manifest(folder: str | Path) -> dict:
     return manifest
 
 
-def load_index(folder: str | Path) -> IndexData:
+def load_index(folder: str | Path, *, text: bool = True) -> IndexData:
     """Load and check the index in ``folder``.
+
+    With ``text=False`` (for builds) the passages are not parsed (``passages`` is None; see
+    :func:`read_passages`), only counted and checked line by line.
 
     Raises:
         IndexMissing, IndexCorrupt: with the command that fixes it.
@@ -291,14 +359,11 @@ def load_index(folder: str | Path) -> IndexData:
         if _manifest_path(backup).exists():
             folder = backup  # a build was killed between its two renames: the old index is whole
     manifest = read_manifest(folder)
-    try:
-        passages = [Passage.from_dict(json.loads(line))
-                    for line in (folder / "passages.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
-        raise IndexCorrupt(f"passages.jsonl 已损坏 ({type(exc).__name__}: {exc})；请运行 `{FIX}`") from None
+    search_on_one_thread()
     n = manifest.get("passages")
-    if len(passages) != n:
-        raise IndexCorrupt(f"passages.jsonl 有 {len(passages)} 条，清单记录 {n} 条；请运行 `{FIX}`")
+    passages = read_passages(folder, n) if text else None
+    if not text:
+        _check_lines(folder / "passages.jsonl", n)
     try:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
     except Exception as exc:  # faiss raises RuntimeError with a C++ message
@@ -315,14 +380,49 @@ def load_index(folder: str | Path) -> IndexData:
     embedder = LsaEmbedder.load(folder) if manifest["embedder"]["id"] == BUILTIN_ID else None
     if embedder is not None and embedder.dim != dim:
         raise IndexCorrupt(f"内置向量模型维度 {embedder.dim} 与清单 {dim} 不符；请运行 `{FIX}`")
-    figures = []
-    fig_path = folder / "figures.jsonl"
-    if fig_path.exists():
-        try:
-            figures = [json.loads(line) for line in fig_path.read_text(encoding="utf-8").splitlines() if line]
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IndexCorrupt(f"figures.jsonl 已损坏 ({exc})；请运行 `{FIX}`") from None
-    return IndexData(folder, manifest, passages, vectors, bm25, embedder, figures)
+    return IndexData(folder, manifest, passages, vectors, bm25, embedder)
+
+
+_PASSAGE_FIELDS = tuple(Passage.__dataclass_fields__)
+
+
+def read_passages(folder: Path, n: int | None) -> list[Passage]:
+    """The passages of the index in ``folder`` (IndexCorrupt unless there are ``n``)."""
+    try:
+        lines = [ln for ln in (folder / "passages.jsonl").read_text(encoding="utf-8").split("\n") if ln]
+        # one JSON array for the whole file: a single parser call instead of one per line
+        rows = json.loads("[" + ",".join(lines) + "]")
+        passages = [Passage(*map(row.get, _PASSAGE_FIELDS)) for row in rows]   # Passage.from_dict
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError) as exc:
+        raise IndexCorrupt(f"passages.jsonl 已损坏 ({type(exc).__name__}: {exc})；请运行 `{FIX}`") from None
+    if len(passages) != n:
+        raise IndexCorrupt(f"passages.jsonl 有 {len(passages)} 条，清单记录 {n} 条；请运行 `{FIX}`")
+    return passages
+
+
+def _read_figures(folder: Path) -> list[dict]:
+    path = Path(folder) / "figures.jsonl"
+    if not path.exists():
+        return []
+    try:
+        lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln]
+        return json.loads("[" + ",".join(lines) + "]")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorrupt(f"figures.jsonl 已损坏 ({exc})；请运行 `{FIX}`") from None
+
+
+def _check_lines(path: Path, n: int | None) -> None:
+    """Without parsing it: ``path`` holds ``n`` lines, each one JSON object, and ends whole."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IndexCorrupt(f"{path.name} 无法读取 ({exc.strerror})；请运行 `{FIX}`") from None
+    lines = data.count(b"\n")
+    # every line opens with { and closes with } (counted, not split: this runs on every add)
+    whole = not data or (data.startswith(b"{") and data.endswith(b"}\n")
+                         and data.count(b"}\n") == lines and data.count(b"\n{") == lines - 1)
+    if not whole or lines != (n or 0):
+        raise IndexCorrupt(f"{path.name} 已损坏或与清单不符（{lines} 行，应为 {n}）；请运行 `{FIX}`")
 
 
 # --------------------------------------------------------------------------- building
@@ -485,10 +585,18 @@ def _map(fn, jobs: list, workers: int, progress: bool, desc: str, unit: str,
         if initializer is not None:
             initializer(*initargs)
         return list(_progress(map(fn, jobs), len(jobs), desc, progress, unit))
+    import gc
     import multiprocessing
     tokenizer()     # loaded once here and inherited by the workers
-    with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer, initargs) as pool:
-        return list(_progress(pool.imap(fn, jobs), len(jobs), desc, progress, unit))
+    # Objects that exist now are left out of the workers' garbage collections: a collection
+    # writes to every object it visits, which would copy the parent's memory (gigabytes of
+    # passages at 1M) into each worker.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer, initargs) as pool:
+            return list(_progress(pool.imap(fn, jobs), len(jobs), desc, progress, unit))
+    finally:
+        gc.unfreeze()
 
 
 def _prepare_report(job: tuple) -> tuple[str, str | None, tuple | None]:
@@ -603,7 +711,7 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         old: IndexData | None = None
         if not full:
             try:
-                old = load_index(folder)
+                old = load_index(folder, text=False)
             except IndexMissing:
                 old = None
             except QAError as exc:
@@ -619,6 +727,8 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
                 reasons.append("分段参数已改变")
             if m.get("dictionary_hash") != data_hash():
                 reasons.append("词典或同义词表已改变")
+            if m.get("package_version") != __version__:
+                reasons.append(f"程序版本由 {m.get('package_version')} 改为 {__version__}")
             if reasons:
                 result.notes.append("；".join(reasons) + "：全量重建")
                 old = None
@@ -655,17 +765,32 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             new_figures.extend(figures)
             report_meta[name] = {"sha256": current[name][1], **meta}
 
-        kept_rows = [i for i, p in enumerate(old.passages) if p.source in keep_sources] if old else []
-        kept = [old.passages[i] for i in kept_rows] if old else []
-        all_passages = kept + new_passages
+        # Adding reports to an index keeps all its rows as they are: its passages and figures
+        # files are copied, not parsed and written again (most of an add's time at 100k passages).
+        n_old = old.manifest["passages"] if old else 0
+        append_only = old is not None and keep_sources == set(old_reports)
+        if old is not None and not append_only:
+            old.passages = read_passages(old.path, n_old)
+        kept_rows = range(n_old) if append_only else \
+            [i for i, p in enumerate(old.passages) if p.source in keep_sources] if old else []
+        n_all = len(kept_rows) + len(new_passages)
 
         # ---- embedder: the built-in one is refitted on full builds and when the corpus grew
         refit = False
         if isinstance(emb, LsaEmbedder) and old is not None:
             fitted_on = old.manifest.get("fit_passages") or 1
-            if len(all_passages) > REFIT_GROWTH * fitted_on:
+            if n_all > REFIT_GROWTH * fitted_on:
                 refit = True
-                result.notes.append(f"语料已由 {fitted_on} 段增至 {len(all_passages)} 段：重新拟合内置向量模型")
+                result.notes.append(f"语料已由 {fitted_on} 段增至 {n_all} 段：重新拟合内置向量模型")
+        copy_old = append_only and not refit and emb is not None
+        if copy_old:
+            all_passages = new_passages      # written after the old rows, which are copied
+        elif old is not None:
+            if old.passages is None:
+                old.passages = read_passages(old.path, n_old)
+            all_passages = [old.passages[i] for i in kept_rows] + new_passages
+        else:
+            all_passages = new_passages
         if emb is None or refit:
             say("拟合内置向量模型")
             emb = LsaEmbedder.fit([index_text(p) for p in all_passages]) if all_passages else None
@@ -680,14 +805,15 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         result.embedded = len(to_embed)
         say("建立检索索引")
         if old is not None and kept_rows:
-            bm25 = old.bm25.take(kept_rows).extend_counts(new_counts)
-            only_appended = len(kept_rows) == len(old.passages)
+            only_appended = len(kept_rows) == n_old
+            bm25 = (old.bm25 if only_appended else old.bm25.take(kept_rows)).extend_counts(new_counts)
             if refit:
                 vectors = make_vector_index(new_vecs)
-            elif only_appended and vector_index_kind(old.vectors) == ("hnsw" if len(all_passages) >= HNSW_THRESHOLD else "flat"):
+            elif only_appended and vector_index_kind(old.vectors) == vector_kind_for(n_all):
                 vectors = old.vectors
                 if len(new_vecs):
-                    vectors.add(np.ascontiguousarray(new_vecs))
+                    with building_threads():
+                        vectors.add(np.ascontiguousarray(new_vecs))
             else:
                 old_vecs = all_vectors(old.vectors)[np.asarray(kept_rows, dtype=np.int64)]
                 vectors = make_vector_index(np.vstack([old_vecs, new_vecs]) if len(new_vecs) else old_vecs)
@@ -696,10 +822,15 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             dim = emb.dim if emb else 1
             vectors = make_vector_index(new_vecs if len(new_vecs) else np.zeros((0, dim), dtype=np.float32))
 
-        kept_figures = [f for f in old.figures if f["source"] in keep_sources] if old else []
-        figures = kept_figures + new_figures
+        if copy_old:
+            figures = new_figures       # after the old rows, copied
+            n_figures = _old_figure_count(old) + len(new_figures)
+        else:
+            kept_figures = [f for f in old.figures if f["source"] in keep_sources] if old else []
+            figures = kept_figures + new_figures
+            n_figures = len(figures)
 
-        result.passages = len(all_passages)
+        result.passages = n_all
         result.embedder = emb_id(emb)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -710,9 +841,9 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             "chunking": asdict(chunk),
             "dictionary_hash": data_hash(),
             "bm25": {"k1": bm25.k1, "b": bm25.b},
-            "passages": len(all_passages),
+            "passages": n_all,
             "fit_passages": fit_passages,
-            "figures": len(figures),
+            "figures": n_figures,
             "reports": dict(sorted(report_meta.items())),
         }
         say("写入索引")
@@ -720,7 +851,7 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            _write(tmp, manifest, all_passages, vectors, bm25, emb, figures)
+            _write(tmp, manifest, all_passages, vectors, bm25, emb, figures, old.path if copy_old else None)
             _swap_in(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -749,17 +880,34 @@ def _resolve_embedder(spec, old: IndexData | None) -> Embedder | None:
     raise EmbedderMismatch(f"embedder={spec!r}: 需要模型名称、本地路径或 Embedder 对象")
 
 
+def _old_figure_count(old: IndexData) -> int:
+    n = old.manifest.get("figures")
+    if isinstance(n, int):
+        return n
+    path = old.path / "figures.jsonl"
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
 def _write(folder: Path, manifest: dict, passages: list[Passage], vectors, bm25: Bm25,
-           emb: Embedder | None, figures: list[dict]) -> None:
+           emb: Embedder | None, figures: list[dict], append_to: Path | None = None) -> None:
+    """Write an index into ``folder``; with ``append_to``, the passages and figures are rows
+    added to those of the index there, whose files are copied first."""
     import faiss
-    names = tuple(Passage.__dataclass_fields__)   # Passage.to_dict without asdict's deep copy
-    with open(folder / "passages.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(json.dumps({k: getattr(p, k) for k in names}, ensure_ascii=False) + "\n" for p in passages)
+    mode = "w"
+    if append_to is not None:
+        for name in ("passages.jsonl", "figures.jsonl"):
+            if (append_to / name).exists():
+                shutil.copyfile(append_to / name, folder / name)
+        mode = "a"
+    with open(folder / "passages.jsonl", mode, encoding="utf-8") as f:
+        # Passage.to_dict without asdict's deep copy
+        f.writelines(json.dumps({k: getattr(p, k) for k in _PASSAGE_FIELDS}, ensure_ascii=False) + "\n"
+                     for p in passages)
     faiss.write_index(vectors, str(folder / "vectors.faiss"))
     bm25.save(folder)
     if isinstance(emb, LsaEmbedder):
         emb.save(folder)
-    with open(folder / "figures.jsonl", "w", encoding="utf-8") as f:
+    with open(folder / "figures.jsonl", mode, encoding="utf-8") as f:
         f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in figures)
     # the manifest goes last: an index without one is never taken for a whole one
     path = _manifest_path(folder)
