@@ -138,6 +138,10 @@ class Composer:
         for i, p in enumerate(self.data.passages):
             self._by_source.setdefault(p.source, []).append(i)
         self._doc_cache: dict[str, str] = {}
+        self._source_places: dict[str, set[str]] = {}
+        for p in self.data.passages:
+            if p.place:
+                self._source_places.setdefault(p.source, set()).add(p.place)
         # places the reports speak of: the passages' own, and any the text names (a token of BM25)
         g = gazetteer()
         terms = bm.term_index
@@ -290,13 +294,18 @@ class Composer:
         return best
 
     def _doc_text(self, source: str) -> str:
-        text = self._doc_cache.get(source)
+        """The normalised text of a whole report (kept for the most recently used reports)."""
+        text = self._doc_cache.pop(source, None)
         if text is None:
-            if len(self._doc_cache) > 256:
-                self._doc_cache.clear()
             text = normalize("\n".join(self.data.passages[i].text for i in self._by_source.get(source, [])))
-            self._doc_cache[source] = text
+        self._doc_cache[source] = text          # most recently used last
+        while len(self._doc_cache) > 2048:
+            self._doc_cache.pop(next(iter(self._doc_cache)))
         return text
+
+    def sources_about(self, places) -> list[str]:
+        """The reports with a passage about one of ``places`` (or naming it)."""
+        return sorted(s for s, about in self._source_places.items() if any(p in about for p in places))
 
     def _doc_fit(self, q: Query, weights, hits) -> dict[str, float]:
         """How much of the question each retrieved report holds anywhere: an answer should come

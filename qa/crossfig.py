@@ -11,7 +11,7 @@ import re
 
 from .composer import Answer, Candidate, Citation, Composer, enforce_verbatim, source_line
 from .figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
-from .lexicon import normalize
+from .lexicon import gazetteer, normalize
 from .passages import split_sentences
 from .retriever import Query, place_match
 
@@ -144,8 +144,9 @@ def _trend_over_reports(composer: Composer, q: Query) -> Answer | None:
     if not q.places:
         return None
     sub = dataclasses.replace(q, qtype="count")
-    sources = sorted({p.source for p in composer.data.passages
-                      if place_match(q.places, p.place, p.text) > 0})
+    g = gazetteer()
+    wanted = set(q.places) | {c for c, prov in g.cities.items() if prov in q.places}
+    sources = composer.sources_about(wanted)
     found: list[Candidate] = []
     for src in sources:
         hits = [h for h in composer.retriever.search(sub, k=40) if h.passage.source == src][:composer.k]

@@ -411,10 +411,13 @@ def parse_report(raw: str, source: str) -> Report:
         sections.append(Section(title=title, place=sec_place, org=org))
         place = sec_place
 
+    offset = 0
+
     def add(text: str, heading: bool) -> None:
-        start = sum(len(p) + 1 for p in parts)
+        nonlocal offset
         parts.append(text)
-        paragraphs.append(Paragraph(text, start, start + len(text), len(sections) - 1, place, heading))
+        paragraphs.append(Paragraph(text, offset, offset + len(text), len(sections) - 1, place, heading))
+        offset += len(text) + 1
 
     i = 0
     while i < len(blocks):
