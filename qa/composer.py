@@ -603,8 +603,14 @@ _CLASSIFIER_GROUPS = [{"家", "户", "所", "座"}, {"项", "件", "条", "起"}
                       {"次", "场", "场次", "期", "届", "轮"}, {"份", "张"}, {"人", "人次"}, {"名", "位", "人"}]
 
 
+# units that rank or label rather than count: 三级工会 (a tier), 338号 (an address), 第三代
+_LABELS = {"级", "号", "代"}
+
+
 def unit_fit(q: Query, f: Figure) -> float | None:
     """Bonus for a figure whose unit fits the one the question implies; None when it does not fit."""
+    if f.unit in _LABELS and q.unit != f.unit:
+        return None
     if not (q.unit or q.unit_class):
         return -0.3 if f.kind == "number" else 0.0
     if q.unit and f.unit == q.unit:
