@@ -72,7 +72,7 @@ class Score:
 def evaluate_file(index: str, path: str, peers: bool = True) -> dict:
     """Every system on the questions of ``path`` over the index in ``index``."""
     from qa import Assistant
-    from qa.evaluate import must_ok, read_questions
+    from qa.evaluate import answer_right, passage_right, read_questions
     rows = read_questions(path)
     base = Assistant.load(index)
     assistants = {"hybrid": base}
@@ -90,25 +90,15 @@ def evaluate_file(index: str, path: str, peers: bool = True) -> dict:
         history = row.get("history") or []
         expected = bool(row.get("found", True))
         evidence = squash(row.get("evidence"))
-        source = row.get("source")
         for mode, a in assistants.items():
             ans = a.ask(row["question"], history=history)
-            if expected:
-                cited = {c.source for c in ans.citations}
-                right = ans.found and must_ok(ans.short, row["must"]) and (not source or source in cited)
-            else:
-                right = not ans.found
-            scores[mode].add_answer(row["kind"], expected, bool(right))
+            scores[mode].add_answer(row["kind"], expected, answer_right(row, ans))
             if evidence:
                 hits = a.search(row["question"], k=K, history=history)
                 scores[mode].add_retrieval([evidence in squash(h.text) for h in hits])
         for name, peer in peer_objs.items():
             top = [passages[i] for i in peer.search(row["question"], k=K)]
-            if expected:
-                right = bool(top) and must_ok(top[0].text, row["must"]) and (not source or top[0].source == source)
-            else:
-                right = False
-            scores[name].add_answer(row["kind"], expected, right)
+            scores[name].add_answer(row["kind"], expected, passage_right(row, top[0] if top else None))
             if evidence:
                 scores[name].add_retrieval([evidence in squash(p.text) for p in top])
     return {"file": str(path), "questions": len(rows),

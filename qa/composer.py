@@ -404,7 +404,6 @@ class Composer:
                 score += 0.15
             elif any(d in near for d in "高远长深宽重" if d != q.dimension):
                 score -= 0.15
-        why = [f"cov={coverage:.2f}"]
         cand = Candidate(p, rank, sentence, s, (f.start, f.end), f.text, f)
         # the unit the question implies
         fit = unit_fit(q, f)

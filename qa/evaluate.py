@@ -29,6 +29,23 @@ def must_ok(short: str, must: list[str]) -> bool:
     return all(any(loose(alt) in s for alt in entry.split("|")) for entry in must)
 
 
+def answer_right(row: dict, ans) -> bool:
+    """Whether an Answer is right for a question row: the figure in ``short`` and the source
+    cited, or a refusal where the reports do not answer."""
+    if not row.get("found", True):
+        return not ans.found
+    cited = {c.source for c in ans.citations}
+    return bool(ans.found and must_ok(ans.short, row["must"]) and (not row.get("source") or row["source"] in cited))
+
+
+def passage_right(row: dict, passage) -> bool:
+    """How a retrieval-only baseline is scored: its top passage holds every ``must`` entry and
+    comes from the right report (it never refuses, so an unanswerable question is wrong)."""
+    if not row.get("found", True) or passage is None:
+        return False
+    return must_ok(passage.text, row["must"]) and (not row.get("source") or passage.source == row["source"])
+
+
 def read_questions(path: str | Path) -> list[dict]:
     """Read a question file; raises InvalidParameter on a bad line, naming it."""
     rows = []
@@ -154,12 +171,8 @@ def evaluate(assistant, path: str | Path, baseline: bool = True) -> Report:
         ans = assistant.ask(row["question"], history=history)
         dt = time.perf_counter() - t0
         expected = bool(row.get("found", True))
-        if expected:
-            cited = {c.source for c in ans.citations}
-            correct = ans.found and must_ok(ans.short, row["must"]) and (not row.get("source") or row["source"] in cited)
-        else:
-            correct = not ans.found
-        out = Outcome(row["id"], row["kind"], row["question"], expected, ans.found, ans.short, correct, seconds=dt)
+        out = Outcome(row["id"], row["kind"], row["question"], expected, ans.found, ans.short,
+                      answer_right(row, ans), seconds=dt)
         evidence = row.get("evidence")
         if evidence:
             hits = assistant.search(row["question"], k=5, history=history)
@@ -169,11 +182,8 @@ def evaluate(assistant, path: str | Path, baseline: bool = True) -> Report:
                 top = base.search(row["question"], k=5)
                 bok = [squash(evidence) in squash(p.text) for p in top]
                 out.base_hit1, out.base_hit5 = bool(bok and bok[0]), any(bok)
-        if base is not None and expected:
+        if base is not None:
             top = base.search(row["question"], k=1)
-            out.base_correct = bool(top) and must_ok(top[0].text, row["must"]) and \
-                (not row.get("source") or top[0].source == row["source"])
-        elif base is not None:
-            out.base_correct = False
+            out.base_correct = passage_right(row, top[0] if top else None)
         report.outcomes.append(out)
     return report

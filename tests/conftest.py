@@ -56,6 +56,23 @@ def assistant(seed_index):
     return Assistant.load(seed_index)
 
 
+def app_on_copy(tmp: Path, seed_index: Path):
+    """app.py configured on a copy of the bundled reports and of their index (in ``tmp``);
+    returns the app module. The caller sets ``app.LIBRARY = None`` when done."""
+    import io
+    import sys
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import app
+    reports = tmp / "reports"
+    shutil.copytree(SEEDS, reports)
+    for f in reports.iterdir():
+        f.chmod(0o644)
+    shutil.copytree(seed_index, tmp / "index")
+    app.configure(reports, tmp / "index").prepare(progress=False, out=io.StringIO())
+    return app
+
+
 @pytest.fixture
 def tiny_reports(tmp_path) -> Path:
     """A copy of the tiny reports written for the tests, in a folder the test may change."""

@@ -4,9 +4,7 @@ the handler functions of app.py called directly."""
 from __future__ import annotations
 
 import html
-import io
 import re
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -204,14 +202,8 @@ def test_figure_and_report_frames(assistant):
 @pytest.fixture
 def lib(tmp_path, seed_index):
     """app.py configured on a copy of the bundled reports and of their index."""
-    reports = tmp_path / "reports"
-    shutil.copytree(SEEDS, reports)
-    for f in reports.iterdir():
-        f.chmod(0o644)
-    shutil.copytree(seed_index, tmp_path / "index")
-    library = app.configure(reports, tmp_path / "index")
-    library.prepare(progress=False, out=io.StringIO())
-    yield library
+    from conftest import app_on_copy
+    yield app_on_copy(tmp_path, seed_index).library()
     app.LIBRARY = None
 
 

@@ -115,17 +115,8 @@ def test_odd_report_files_are_indexed_or_skipped_with_their_name(tmp_path):
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory, seed_index):
     """app.py's handlers on a copy of the bundled reports and their index."""
-    import io
-    import shutil
-
-    from conftest import SEEDS
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import app
-    tmp = tmp_path_factory.mktemp("chat")
-    shutil.copytree(SEEDS, tmp / "reports")
-    shutil.copytree(seed_index, tmp / "index")
-    app.configure(tmp / "reports", tmp / "index").prepare(progress=False, out=io.StringIO())
+    from conftest import app_on_copy
+    app = app_on_copy(tmp_path_factory.mktemp("chat"), seed_index)
     yield app
     app.LIBRARY = None
 
