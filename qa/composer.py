@@ -171,10 +171,11 @@ class Composer:
         question before about 绵阳."""
         places = self.retriever.places_in_corpus
         q = analyze(text, places)
-        if not earlier:
-            return q
-        rewritten = rewrite_followup(text, [e for e in earlier if isinstance(e, str)], places)
-        return analyze(rewritten, places) if rewritten != text else q
+        if earlier:
+            rewritten = rewrite_followup(text, [e for e in earlier if isinstance(e, str)], places)
+            if rewritten != text:
+                q = analyze(rewritten, places)
+        return q
 
     # ---- kinds of questions --------------------------------------------------
     def solve(self, q: Query, anchor: Candidate | None = None,
@@ -272,10 +273,13 @@ class Composer:
         inside a narrower word such as 高级技师 for 技师)."""
         return _match(term, text, question)
 
-    def _coverage(self, q: Query, weights: dict[str, float], zones: list[tuple[str, float]]) -> float:
-        """The weighted share of the question's words found in ``zones`` (text, closeness)."""
+    def _coverage(self, q: Query, weights: dict[str, float], zones: list[tuple[str, float]],
+                  sentence: str = "") -> float:
+        """The weighted share of the question's words found in ``zones`` (text, closeness); a
+        compound written whole in ``sentence`` is not looked for by its parts."""
         total = sum(weights.values()) or 1.0
-        return sum(w * self._term_score(t, zones, q.text) for t, w in weights.items()) / total
+        return sum(w * self._term_score(t, zones, q.text, parts=t not in sentence)
+                   for t, w in weights.items()) / total
 
     def _term_score(self, term: str, zones: list[tuple[str, float]], question: str, parts: bool = True) -> float:
         best = 0.0
@@ -286,7 +290,8 @@ class Composer:
             if m:
                 best = max(best, m * factor)
         if parts and best < 0.8 and len(term) >= 3:
-            # a compound found by its parts (技能比赛: 技能 … 比赛)
+            # a compound found by its parts (技能比赛: 技能 … 比赛); not when the sentence has it
+            # whole elsewhere: then the parts here are another thing (高级工 … 高级技师)
             subs = _parts(term)
             if subs:
                 part = sum(self._term_score(s, zones, question, parts=False) for s in subs) / len(subs)
@@ -395,7 +400,7 @@ class Composer:
             # the words right at a number say most about it; further along its clause, less
             zones = [(left[-10:], 1.0), (right[:10], 0.95), (left, 0.85), (right, 0.8), (clause, 0.65),
                      (nsent, 0.45), (before, 0.3), (context, 0.2)]
-        coverage = self._coverage(q, weights, zones)
+        coverage = self._coverage(q, weights, zones, nsent)
         score = coverage
         # 多长/多高: "长702米，深80米" — the dimension named right before the number
         if q.dimension:

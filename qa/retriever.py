@@ -208,16 +208,23 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
             if found:
                 q.counted = found[-1]
     m = None if q.counted else re.search(
-        r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
+        r"(?:多少|几)(?:万|亿)?(?:个|名|位|家|户|项|份|条|件|次|人次|人|场|期|册|本|所|座|批|对)?([\u4e00-\u9fff]{2,10})", text)
     if m and not re.match(r"增|减|到|至|提|降|上|下", m.group(1)):
-        noun = re.split(r"[的了呢吗？?在被为对向从到]|参加|参与|获得|获|提供|组建|建立|成立|实现|从事|开展|进行|加入|"
-                        r"接受|享受|得到|通过|完成|举办|签订|覆盖|涵盖|是|有", m.group(1))[0]
+        phrase = m.group(1)
+        cut = r"[的了呢吗？?在被为对向从到和及与、]|参加|参与|获得|获|提供|组建|建立|成立|实现|从事|开展|" \
+              r"进行|加入|接受|享受|得到|通过|完成|举办|签订|覆盖|涵盖|是|有"
+        noun = re.split(cut, phrase)[0]
+        if "的" in phrase[2:]:
+            # 多少户日子困难的工人 / 多少名职工的子女: the noun after 的 is the one counted
+            head = re.split(cut, phrase[phrase.index("的", 2) + 1:])[0]
+            noun = head if len(head) >= 2 else noun
         if len(noun) >= 2:
             q.counted = noun
     if q.counted is None:
         m = re.search(r"([\u4e00-\u9fff]{2,8}?)(?:的)?(?:总数|人数|数量|数|总量)?(?:一共|总共|共)?(?:是|有|为|达|共)?(?:多少|几)[？?个]?\s*$", text)
         if m:
-            words_before = [w for w in words(m.group(1)) if len(w) >= 2 and not find_places(w, places)]
+            words_before = [w for w in words(m.group(1))
+                            if len(w) >= 2 and w not in stopwords() and not find_places(w, places)]
             if words_before:
                 q.counted = words_before[-1]
     if q.unit is None and q.unit_class is None and q.counted and q.qtype in ("count", "compare", "trend", "compute"):
@@ -227,7 +234,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
         # money: 多少钱, 多少资金, 多少…保障金, 销售额是多少
         before = re.search(r"([\u4e00-\u9fff]{1,6})(?:是|有|为|达|共)?(?:多少|几)", text)
         asked = [w for w in (q.counted, before.group(1) if before else None) if w]
-        if re.search(r"多少(?:钱|资金|经费|金额)", text) or any(_MONEY_WORDS.search(w) for w in asked):
+        if re.search(r"多少[\u4e00-\u9fff]{0,6}?的?(?:钱|资金|经费|金额)", text) or any(_MONEY_WORDS.search(w) for w in asked):
             q.unit_class = "money"
     q.terms = content_terms(text, q)
     if q.qtype in ("trend", "compute", "compare"):
