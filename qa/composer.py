@@ -698,10 +698,16 @@ def _parts(term: str) -> tuple[str, ...]:
     return tuple(w for w in tokenizer().lcut_for_search(term) if len(w) >= 2 and w != term)
 
 
+_SMALL_NUMERALS = "一二三四五六七八九十"
+
+
 @functools.lru_cache(maxsize=65536)
 def _match(term: str, text: str, question: str) -> float:
     best = 0.0
     alts = [(term, 1.0)] + [(s, 0.7) for s in synonyms().get(term, ()) if len(s) >= 2 or len(term) == 1]
+    arabic = re.sub(r"[一二三四五六七八九十](?=年|个月|天)", lambda m: str(_SMALL_NUMERALS.index(m.group(0)) + 1), term)
+    if arabic != term:   # 三年 is written 3年 as often
+        alts.insert(1, (arabic, 1.0))
     for alt, factor in alts:
         start = 0
         while True:

@@ -227,6 +227,11 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
                             if len(w) >= 2 and w not in stopwords() and not find_places(w, places)]
             if words_before:
                 q.counted = words_before[-1]
+    if q.counted and not _is_word(q.counted):
+        q.counted = None     # a fragment the parse cut out of the sentence (考到技能证 → 能证)
+    if q.unit is None and q.unit_class is None and re.search(
+            r"的人(?:数)?(?:多了|少了|增加了|减少了|有|是|为|达到?|共)?(?:大概|大约|一共|总共)?(?:多少|几)", text):
+        q.unit_class = "people"   # 考到证的人多了多少
     if q.unit is None and q.unit_class is None and q.counted and q.qtype in ("count", "compare", "trend", "compute"):
         if _PEOPLE.search(re.sub(r"(?:总数|人数|数量|数)$", "", q.counted)):
             q.unit_class = "people"
@@ -241,6 +246,17 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
         # the words that ask for the change or the comparison are not in the answer's sentence
         q.terms = [t for t in q.terms if not _CHANGE_WORDS.fullmatch(t)]
     return q
+
+
+def _is_word(phrase: str) -> bool:
+    """A word of the dictionary, or a compound of such words (金秋助学金); not a fragment
+    that only jieba's guesswork joined (能证, 人进)."""
+    from .lexicon import tokenizer
+    freq = tokenizer().FREQ
+    if freq.get(phrase, 0) > 0:
+        return True
+    parts = tokenizer().lcut(phrase)
+    return len(parts) > 1 and all(freq.get(w, 0) > 0 for w in parts)
 
 
 def content_terms(text: str, q: Query | None = None) -> list[str]:
