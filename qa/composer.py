@@ -223,6 +223,10 @@ class Composer:
                     q.terms, q.counted = list(first.terms), first.counted
                     q.unit, q.unit_class = q.unit or first.unit, q.unit_class or first.unit_class
                     q.text = f"{q.text} {' '.join(first.terms)}"
+                else:
+                    # "…接待了多少件来信来访？涉及多少人次？": the second part is still about the
+                    # first one's subject
+                    q.terms = q.terms + [t for t in first.terms if t not in q.terms]
                 if q.qtype in ("other",):
                     q.qtype = "count"
             ans, choice = self.solve(q, anchor=anchor)
@@ -673,6 +677,12 @@ def rewrite_followup(text: str, earlier: Sequence[str], known: frozenset[str] = 
         if cur.years and not prev.years:
             new = f"{cur.years[0]}年" + new
         return new
+    if not cur.places and len(cur.terms) == 1:
+        # "三类的呢？" after "内江市一类工会组织有多少个？": the same kind with another modifier
+        word = cur.terms[0]
+        same = [t for t in prev.terms if t != word and len(t) == len(word) and t[-1] == word[-1]]
+        if same and 2 <= len(word) <= 4:
+            return prev_text.replace(same[0], word, 1)
     lead = "".join(cur.places or places)
     if not cur.years and prev.years:
         lead += f"{prev.years[0]}年"
@@ -792,7 +802,8 @@ _NOT_NAME = set("和与及等的了是在为对从把被将有个们这那其各
 
 
 def _names_around(text: str, r0: int, r1: int, single, double):
-    """Chinese names right after a role word (书记姚志平) or right before it (潘利国市长)."""
+    """Chinese names right after a role word (书记姚志平) or right before it (潘利国市长,
+    邱景荣为组长)."""
     out = []
     after = text[r1:r1 + 4]
     for n in (3, 2):
@@ -804,6 +815,9 @@ def _names_around(text: str, r0: int, r1: int, single, double):
                 continue   # 主席和各级…: a conjunction, not a surname
             out.append((name, (r1, r1 + n)))
             break
+    link = re.search(r"(?:担任|出任|兼任|任|为)$", text[max(0, r0 - 2):r0])
+    if link:    # 邱景荣为组长, 由王某担任主任
+        r0 -= len(link.group(0))
     before = text[max(0, r0 - 3):r0]
     for n in (3, 2):
         name = before[-n:]
