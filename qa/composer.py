@@ -17,7 +17,7 @@ from typing import Sequence
 
 from .errors import InvalidQuestion
 from .figures import Figure, digits_in, figure_place, figure_time, find_figures, from_to_pairs
-from .lexicon import gazetteer, modifiers, normalize, surnames, synonyms
+from .lexicon import gazetteer, modifiers, normalize, surnames, synonyms, tokenize, words
 from .passages import Passage, split_sentences
 from .retriever import Query, Retriever, analyze, place_match
 
@@ -193,6 +193,9 @@ class Composer:
             return self._refuse(q, "报告中没有找到这个问题的答案（报告记录的是工作和数据，没有地址一类的信息）。"), None
         if not q.terms and q.qtype in ("other",):
             return self._refuse(q, "报告中没有找到这个问题的答案。"), None
+        absent = self._absent_attribute(q)
+        if absent:
+            return self._refuse(q, f"报告中没有关于{absent}的记录。"), None
         hits = self.retriever.search(q, k=self.k)
         if not hits:
             return self._refuse(q, "报告中没有找到这个问题的答案。"), None
@@ -205,6 +208,15 @@ class Composer:
         else:
             cands = self._figure_candidates(q, hits, anchor)
         return self._decide(q, cands)
+
+    def _absent_attribute(self, q: Query) -> str | None:
+        """The thing a 什么 question asks for (网址 in 网站的网址是什么), when no report uses the
+        word at all."""
+        noun = _asked_noun(q)
+        toks = tokenize(noun) if noun else []
+        if not toks or all(t in self._df for t in toks):
+            return None
+        return noun
 
     def _multi(self, parts: list[str], earlier: Sequence[str]) -> Answer:
         """Several questions at once: answer each, the later ones in the context of the first."""
@@ -579,12 +591,15 @@ class Composer:
     def _span_answer(self, q: Query, hits) -> tuple[Answer, Candidate | None]:
         """Answers that are words, not figures: a name in quotes (称号), a list (哪些)."""
         weights = self._term_weights(q)
+        asked = _asked_noun(q)
         best = None
         for rank, hit in enumerate(hits):
             p = hit.passage
             for s, e in split_sentences(p.text, full=True):
                 sentence = p.text[s:e]
                 nsent = normalize(sentence)
+                if asked and self._match(asked, nsent, q.text) < 0.7:
+                    continue   # the sentence does not speak of what is asked (电话, 称号 …)
                 cov = self._coverage(q, weights, [(nsent, 1.0), (normalize(p.text), 0.3)])
                 pm = place_match(q.places, p.place, p.text)
                 if pm < 0:
@@ -826,6 +841,18 @@ def _names_around(text: str, r0: int, r1: int, single, double):
             out.append((name, (r0 - n, r0)))
             break
     return out
+
+
+def _asked_noun(q: Query) -> str | None:
+    """What a 什么 question asks for: 网址 of 网站的网址是什么, 称号 of 获得了什么称号."""
+    if q.qtype not in ("what", "other"):
+        return None
+    m = re.search(r"([\u4e00-\u9fff]{2,6})(?:是|叫|为)什么|什么([\u4e00-\u9fff]{2,4})", q.text)
+    if not m:
+        return None
+    found = words(m.group(1) or m.group(2))
+    noun = (found[-1] if m.group(1) else found[0]) if found else ""
+    return noun if len(noun) >= 2 else None
 
 
 def _answer_spans(q: Query, sentence: str) -> list[tuple[int, int]]:
