@@ -389,11 +389,17 @@ class Composer:
         next_start = min([g.start for g in figs if g.start >= f.end] + [len(sentence)])
         c_lo, c_hi = _clause_bounds(nsent, f.start, f.end)
         left = nsent[max(prev_end, c_lo):f.start]
+        lead = ""
         if prev_end > c_lo:
-            # "6个律师团和4个服务站": 律师团 is the figure before's; this one's words start after 和/、
-            cut = max(left.rfind(c) for c in "和及与、")
+            # "6个律师团和4个服务站": 律师团 is the figure before's; this one's words start after
+            # 、 (or 和 where there is no 、: 全国劳模和先进工作者8名、自治区劳模和先进工作者30名)
+            cut = left.rfind("、") if "、" in left else max(left.rfind(c) for c in "和及与")
             if cut >= 0:
                 left = left[cut + 1:]
+                # the words before the list's first figure say what every item is
+                # (共推荐表彰了全国劳模…8名、自治区劳模…30名)
+                first = min(g.start for g in figs if g.start >= c_lo)
+                lead = nsent[c_lo:first]
         pairs = from_to_pairs(sentence, figs)
         for a, b, lead_end in pairs:
             if f is b:  # "会员数由28.84万人增加到48.74万人": 48.74万人 is also 会员数
@@ -414,8 +420,8 @@ class Composer:
                      (context, 0.2)]
         else:
             # the words right at a number say most about it; further along its clause, less
-            zones = [(left[-10:], 1.0), (right[:10], 0.95), (left, 0.85), (right, 0.8), (clause, 0.65),
-                     (nsent, 0.45), (before, 0.3), (context, 0.2)]
+            zones = [(left[-10:], 1.0), (right[:10], 0.95), (left, 0.85), (right, 0.8), (lead, 0.8),
+                     (clause, 0.65), (nsent, 0.45), (before, 0.3), (context, 0.2)]
         coverage = self._coverage(q, weights, zones, nsent)
         score = coverage
         # 多长/多高: "长702米，深80米" — the dimension named right before the number

@@ -39,11 +39,71 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
         over = _trend_over_reports(composer, q)
         if over is not None:
             return over
+    if q.qtype == "compute" and _THAN.search(q.text):
+        diff = _difference(composer, q)
+        if diff is not None:
+            return diff
     if q.qtype in ("trend", "compute"):
         pair = _best_pair(composer, q)
         if pair is not None:
             return _compute(q, pair) if q.qtype == "compute" else _trend(q, pair)
     return None
+
+
+# --------------------------------------------------------------------------- A 比 B 多多少
+
+_THAN = re.compile(r"^(.{2,}?)比(?![例重率较赛武])(.{2,}?)(?:多|高|少|低|增加|减少|提高|降低)出?了?(?:多少|几)(个百分点|[^\s，。？?的了])?")
+
+
+def _difference(composer: Composer, q: Query) -> Answer | None:
+    """"自治区劳模比全国劳模多多少名？": each figure found as a question of its own, then
+    the difference, labelled as computed, with both sentences quoted."""
+    m = _THAN.search(q.text)
+    left, right = m.group(1), m.group(2)
+    other = _other_side(left, right, q)
+    percent = q.unit_class == "percent" or (m.group(3) or "").endswith("百分点")
+    tail = "是百分之多少？" if percent else f"有多少{'' if not q.unit or q.unit == '个百分点' else q.unit}？"
+    picked = []
+    for text in (left, other):
+        sub = composer.resolve(text + tail, [])
+        if not sub.places:
+            sub.places = list(q.places)
+        ans, cand = composer.solve(sub, cross=False)
+        if not ans.found or cand is None or cand.figure is None or cand.figure.value is None:
+            return None
+        picked.append(cand)
+    a, b = picked
+    if a.figure.unit_class != b.figure.unit_class or (a.passage.passage_id, a.span) == (b.passage.passage_id, b.span):
+        return None
+    diff = a.figure.value - b.figure.value
+    result = format_like(abs(diff), a.figure)
+    if percent and a.figure.kind == "percent":
+        result = result.rstrip("%") + "个百分点"
+    word = "多" if diff >= 0 else "少"
+    head = f"{result}（计算得出：{a.text} − {b.text}，前者比后者{word}{result}）"
+    quote, cites = _quote_lines([a, b])
+    text = enforce_verbatim([head] + quote, [a.passage.text, b.passage.text], computed=[result])
+    rows = (_row(a, a.figure) | {"role": "前者"}, _row(b, b.figure) | {"role": "后者"})
+    return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows)
+
+
+def _other_side(left: str, right: str, q: Query) -> str:
+    """The question about the right side of 比, in the words of the left side:
+    "推荐表彰的自治区劳模和先进工作者" / "全国劳模和先进工作者" → "推荐表彰的全国劳模和先进工作者";
+    "南充市国有企业参加创建的比例" / "非公企业" → "南充市非公企业参加创建的比例"."""
+    from .lexicon import words
+    common = 0
+    while common < min(len(left), len(right)) and left[-1 - common] == right[-1 - common]:
+        common += 1
+    if common >= 2 and common < len(right):
+        pre = words(left[:len(left) - common])
+        return "".join(pre[:-1]) + right
+    for head in ((words(right) or [right])[-1], right[-2:]):   # 非公企业, or its 企业
+        i = left.find(head)
+        if len(head) >= 2 and i >= 0:
+            lead = "".join(p + "市" for p in q.places) if q.places else ""
+            return lead + right + left[i + len(head):]
+    return right
 
 
 # --------------------------------------------------------------------------- from-to pairs

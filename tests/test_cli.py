@@ -91,3 +91,14 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys):
     bad.write_text("not json\n", encoding="utf-8")
     code, out, err = run(capsys, "eval", str(bad), "--index", str(tmp_path / "none"))
     assert code == 2
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(seed_index):
+    # qa search … | head: the pipe closes while the answer is still being written
+    cmd = [sys.executable, "-m", "qa.cli", "search", "工会会员", "-k", "100", "--json", "--index", str(seed_index)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err

@@ -66,6 +66,12 @@ def test_extra_questions_written_for_this_project(assistant):
     ("阜新市委书记是谁？", "姚志平", "002_214ee2ef5971fb18.txt"),
     ("南通市总工会哪一年建立了困难职工援助中心？", "2006年", "002_214ee2ef5971fb18.txt"),
     ("广西基层工会组建率是多少？", "97.31%", "001_9aadff44d77565b3.txt"),
+    # 高级工 is written whole in the sentence: 高级技师 is not it, even though it shares 高级
+    ("2018年柳州参加培训的职工中有多少人晋升为高级工？", "147人", "004_a6f4e72832cc6f8e.txt"),
+    # the noun counted is the one after 的; 工人 ~ 职工, 帮 ~ 帮扶
+    ("内江这五年一共帮了多少户日子困难的工人和劳模？", "44217户", "003_f4a81f0fcfe9b1a3.txt"),
+    # a name before 为+role
+    ("2008年柳州市总工会成立的工会工作组由谁任组长？", "邱景荣", "000_ad651ca938ec0b06.txt"),
 ])
 def test_answers_quote_the_figure_with_its_source(assistant, question, short, source):
     ans = assistant.ask(question)
@@ -81,6 +87,7 @@ def test_answers_quote_the_figure_with_its_source(assistant, question, short, so
     ("南宁市职工书屋一共有多少册藏书？", ""),            # a figure they do not give
     ("请问明天会下雨吗？", ""),
     ("泸州市总工会的办公地址在哪里？", ""),
+    ("南充市惠民帮扶中心网站的网址是什么？", "网址"),   # no report speaks of a 网址
 ])
 def test_refusals_say_the_reports_do_not_answer(assistant, question, why):
     ans = assistant.ask(question)
@@ -106,6 +113,14 @@ def test_follow_ups_take_what_they_leave_out_from_the_history(assistant, history
     assert ans.found and "46" in ans.short
     ans = assistant.ask("那绵阳2012年新发展了多少会员？", history=["泸州市工会会员有多少？"])
     assert ans.found and "13.24万" in ans.short
+    # the same thing with another modifier: 三类 for 一类 (工会组织)
+    ans = assistant.ask("三类的呢？", history=["内江市一类工会组织有多少个？"])
+    assert ans.found and "1063" in ans.short
+
+
+def test_later_parts_of_a_multi_part_question_keep_its_subject(assistant):
+    ans = assistant.ask("柳州市职工帮扶中心共接待了多少件来信来访？涉及多少人次？")
+    assert ans.found and "716件" in ans.short and "1070人次" in ans.short   # not 维权中心's 500人次
 
 
 def test_cross_report_kinds(assistant):
@@ -122,6 +137,12 @@ def test_cross_report_kinds(assistant):
     assert ans.found and "2579" in ans.short and "49.5%" in ans.short
     ans = assistant.ask("南宁和桂林，哪个市的工会会员更多？")
     assert ans.found and ans.short == "南宁，76.8万人"
+    # a difference of two figures: each found on its own, the result labelled as computed
+    q = "五年来桂林市推荐表彰的自治区劳模和先进工作者比全国劳模和先进工作者多多少名？"
+    ans = assistant.ask(q)
+    assert ans.found and ans.kind == "compute" and ans.short == "22名" and ans.computed == ("22名",)
+    assert "30名" in ans.text and "8名" in ans.text and "计算得出" in ans.text
+    assert verbatim_problems(assistant, q, ans) == []
 
 
 def test_traditional_chinese_and_markup_are_understood(assistant):

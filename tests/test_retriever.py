@@ -101,3 +101,15 @@ def test_search_rejects_bad_arguments(tiny_index):
     with pytest.raises(InvalidParameter):
         a.search("株洲", mode="fuzzy")
     assert a.search("", k=3) == []
+
+
+@pytest.mark.parametrize("question, counted, unit_class", [
+    ("内江这五年一共帮了多少户日子困难的工人和劳模？", "工人", "household"),   # the noun after 的
+    ("2018年柳州参加培训的职工中有多少人晋升为高级工？", "晋升", "people"),     # 人 is a measure word
+    ("广西电网公司这三年里考到技能证的人多了大概多少？", None, "people"),      # not the fragment 能证
+    ("汶川地震以后，南充工会从上面要到了多少重建的钱？", "重建", "money"),
+])
+def test_the_noun_counted_and_the_unit_asked(question, counted, unit_class):
+    q = analyze(question)
+    assert q.counted == counted and q.unit_class == unit_class
+    assert "大概" not in q.terms and "达到" not in analyze("企业参与面达到了多少？").terms
