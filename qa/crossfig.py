@@ -11,7 +11,7 @@ import re
 
 from .composer import Answer, Candidate, Citation, Composer, enforce_verbatim, source_line
 from .figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
-from .lexicon import gazetteer, normalize
+from .lexicon import gazetteer, normalize, words
 from .passages import split_sentences
 from .retriever import Query, place_match
 
@@ -91,7 +91,6 @@ def _other_side(left: str, right: str, q: Query) -> str:
     """The question about the right side of 比, in the words of the left side:
     "推荐表彰的自治区劳模和先进工作者" / "全国劳模和先进工作者" → "推荐表彰的全国劳模和先进工作者";
     "南充市国有企业参加创建的比例" / "非公企业" → "南充市非公企业参加创建的比例"."""
-    from .lexicon import words
     common = 0
     while common < min(len(left), len(right)) and left[-1 - common] == right[-1 - common]:
         common += 1

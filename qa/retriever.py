@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import InvalidParameter
 from .figures import UNIT_CLASS, _UNIT_OF
-from .lexicon import find_places, gazetteer, normalize, stopwords, synonyms, tokenize, words
+from .lexicon import find_places, gazetteer, normalize, stopwords, synonyms, tokenize, tokenizer, words
 from .passages import Passage
 
 MODES = ("hybrid", "bm25", "dense")
@@ -251,7 +251,6 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
 def _is_word(phrase: str) -> bool:
     """A word of the dictionary, or a compound of such words (金秋助学金); not a fragment
     that only jieba's guesswork joined (能证, 人进)."""
-    from .lexicon import tokenizer
     freq = tokenizer().FREQ
     if freq.get(phrase, 0) > 0:
         return True
