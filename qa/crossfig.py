@@ -43,6 +43,8 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
         diff = _difference(composer, q)
         if diff is not None:
             return diff
+        if len(q.places) >= 2:   # 南宁比桂林多多少: one city's own increase would not answer it
+            return Answer(False, "", f"报告中没有找到{'和'.join(q.places)}可以相减的这项数据。", kind="compute")
     if q.qtype in ("trend", "compute"):
         pair = _best_pair(composer, q)
         if pair is not None:
@@ -60,12 +62,18 @@ def _difference(composer: Composer, q: Query) -> Answer | None:
     the difference, labelled as computed, with both sentences quoted."""
     m = _THAN.search(q.text)
     left, right = m.group(1), m.group(2)
-    other = _other_side(left, right, q)
+    metric = q.text[m.end():].strip(" ？?。")       # 南宁比桂林多多少工会会员: the words after
+    here = [p for p in q.places if p in left]
+    there = [p for p in q.places if p in right]
+    if here and there and here != there and not right.replace(there[0], "").strip("市省 "):
+        other = left.replace(here[0], there[0], 1)   # 南宁市工会会员比桂林市多多少
+    else:
+        other = _other_side(left, right, q)
     percent = q.unit_class == "percent" or (m.group(3) or "").endswith("百分点")
     tail = "是百分之多少？" if percent else f"有多少{'' if not q.unit or q.unit == '个百分点' else q.unit}？"
     picked = []
     for text in (left, other):
-        sub = composer.resolve(text + tail, [])
+        sub = composer.resolve(text + metric + tail, [])
         if not sub.places:
             sub.places = list(q.places)
         ans, cand = composer.solve(sub, cross=False)
@@ -76,11 +84,15 @@ def _difference(composer: Composer, q: Query) -> Answer | None:
     if a.figure.unit_class != b.figure.unit_class or (a.passage.passage_id, a.span) == (b.passage.passage_id, b.span):
         return None
     diff = a.figure.value - b.figure.value
-    result = format_like(abs(diff), a.figure)
+    result = format_like(abs(diff), a.figure, operands=(a.figure, b.figure))
     if percent and a.figure.kind == "percent":
         result = result.rstrip("%") + "个百分点"
     word = "多" if diff >= 0 else "少"
-    head = f"{result}（计算得出：{a.text} − {b.text}，前者比后者{word}{result}）"
+    pa, pb = (c.place or c.passage.place or "" for c in (a, b))
+    named = pa != pb and pa and pb      # 南宁 76.8万人 − 桂林 48.74万人
+    first, second = (f"{pa} {a.text}", f"{pb} {b.text}") if named else (a.text, b.text)
+    than = f"{pa}比{pb}" if named else "前者比后者"
+    head = f"{result}（计算得出：{first} − {second}，{than}{word}{result}）"
     quote, cites = _quote_lines([a, b])
     text = enforce_verbatim([head] + quote, [a.passage.text, b.passage.text], computed=[result])
     rows = (_row(a, a.figure) | {"role": "前者"}, _row(b, b.figure) | {"role": "后者"})
@@ -140,12 +152,17 @@ def _best_pair(composer: Composer, q: Query) -> _Pair | None:
     return best
 
 
-def format_like(value: float, like: Figure, unit_hint: str = "") -> str:
-    """Write a computed value the way the report writes its operand: 224800 人 → "22.48万人"."""
+def format_like(value: float, like: Figure, unit_hint: str = "", operands: tuple[Figure, ...] = ()) -> str:
+    """Write a computed value the way the report writes its operand: 224800 人 → "22.48万人",
+    with as many decimals as the most precise of ``operands`` needs (76.8万 − 48.74万 = 28.06万)."""
     text = like.text
     m = re.search(r"(\d+(?:\.(\d+))?)(?:多|余)?(万|亿)?(?:多|余)?(.*)$", text)
     decimals = len(m.group(2) or "") if m else 0
     mult = {"万": 1e4, "亿": 1e8}.get(m.group(3) if m else None, 1)
+    for f in operands:
+        if f.value is not None:
+            scaled_op = f"{f.value / mult:.6f}".rstrip("0").rstrip(".")
+            decimals = max(decimals, len(scaled_op.partition(".")[2]))
     suffix = (m.group(3) or "") + (m.group(4) or "") if m else like.unit
     suffix = re.sub(r"^(?:多|余)", "", suffix)
     scaled = value / mult
@@ -170,7 +187,7 @@ def _compute(q: Query, pair: _Pair) -> Answer:
     a, b, c = pair.a, pair.b, pair.cand
     diff = (b.value or 0) - (a.value or 0)
     word = "增加" if diff >= 0 else "减少"
-    result = format_like(abs(diff), b)
+    result = format_like(abs(diff), b, operands=(a, b))
     label = "，".join(x for x in (c.place or c.passage.place, c.time) if x)
     head = f"{result}（计算得出：{b.text} − {a.text}，{word}{result}" + (f"；{label}）" if label else "）")
     quote, cites = _quote_lines([c])

@@ -143,6 +143,12 @@ def test_cross_report_kinds(assistant):
     assert ans.found and ans.kind == "compute" and ans.short == "22名" and ans.computed == ("22名",)
     assert "30名" in ans.text and "8名" in ans.text and "计算得出" in ans.text
     assert verbatim_problems(assistant, q, ans) == []
+    # across two cities: each city's own figure, not one city's increase
+    ans = assistant.ask("南宁比桂林多多少工会会员？")
+    assert ans.found and ans.short == "28.06万人" and len(ans.citations) == 2
+    assert "南宁 76.8万人 − 桂林 48.74万人" in ans.text
+    ans = assistant.ask("深圳比南宁多多少工会会员？")
+    assert not ans.found and ans.short == ""
 
 
 def test_traditional_chinese_and_markup_are_understood(assistant):

@@ -152,3 +152,13 @@ def test_figure_table_rows_from_a_small_report():
     assert r["qualifier"] == "约" and r["kind"] == "money" and r["source"] == "t.txt"
     for r in rows:
         assert r["figure"] in r["sentence"]
+
+
+def test_a_computed_figure_keeps_the_precision_of_its_operands():
+    from qa.crossfig import format_like
+    a, b = find_figures("会员76.8万人，另一市48.74万人")
+    assert format_like(a.value - b.value, a, operands=(a, b)) == "28.06万人"   # not 28.1万人
+    x, y = find_figures("由60.65万人增加到83.13万人")
+    assert format_like(y.value - x.value, y, operands=(x, y)) == "22.48万人"
+    p, q = find_figures("会员1.5万人，新增3000人")
+    assert format_like(p.value - q.value, p, operands=(p, q)) == "1.2万人"
