@@ -39,12 +39,15 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
         over = _trend_over_reports(composer, q)
         if over is not None:
             return over
-    if q.qtype == "compute" and _THAN.search(q.text):
+    than = _THAN.search(q.text) if q.qtype == "compute" else None
+    if than and not _EARLIER.match(than.group(2)):
+        # A比B多多少 (比前一年 is a change over time: the pair or the sentence that states it)
         diff = _difference(composer, q)
         if diff is not None:
             return diff
-        if len(q.places) >= 2:   # 南宁比桂林多多少: one city's own increase would not answer it
-            return Answer(False, "", f"报告中没有找到{'和'.join(q.places)}可以相减的这项数据。", kind="compute")
+        # one of the two figures alone, or one city's own increase, would not answer it
+        where = "和".join(q.places)
+        return Answer(False, "", f"报告中没有找到{where}可以相减的两个数字。", kind="compute")
     if q.qtype in ("trend", "compute"):
         pair = _best_pair(composer, q)
         if pair is not None:
@@ -54,6 +57,7 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
 
 # --------------------------------------------------------------------------- A 比 B 多多少
 
+_EARLIER = re.compile(r"(?:\d{4}年|[上去前]一?年|同期|上年同期|以前|过去|往年|原来|当初|[\d一二三四五六七八九十]+年前)")
 _THAN = re.compile(r"^(.{2,}?)比(?![例重率较赛武])(.{2,}?)(?:多|高|少|低|增加|减少|提高|降低)出?了?(?:多少|几)(个百分点|[^\s，。？?的了])?")
 
 

@@ -149,6 +149,8 @@ def test_cross_report_kinds(assistant):
     assert "南宁 76.8万人 − 桂林 48.74万人" in ans.text
     ans = assistant.ask("深圳比南宁多多少工会会员？")
     assert not ans.found and ans.short == ""
+    # 比前一年 is a change the report states itself, not a difference to compute
+    assert assistant.ask("内江市一类工会组织比前一年增加了多少个？").short == "386个"
 
 
 def test_traditional_chinese_and_markup_are_understood(assistant):
