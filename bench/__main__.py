@@ -110,6 +110,8 @@ class Results:
 
     def put(self, key: str, value) -> None:
         self.data.setdefault("stages", {})[key] = value
+        meta = self.data.get("meta", {})   # when and on what code each stage was measured
+        self.data.setdefault("provenance", {})[key] = {"started": meta.get("started"), "git": meta.get("git_start")}
         self.save()
 
     def save(self) -> None:

@@ -307,8 +307,14 @@ def header(data: dict) -> list[str]:
              "20-100× slower when the other core was busy); builds use worker processes instead.", ""]
     kept = meta.get("kept")
     if kept:
-        lines += [f"Resumed run: kept from the run started {kept.get('started')} (code {kept.get('git')}): "
-                  + ", ".join(f"`{k}`" for k in kept["stages"]) + "; everything else was measured in this one.", ""]
+        runs: dict[tuple, list[str]] = {}
+        for k in kept["stages"]:
+            prov = data.get("provenance", {}).get(k) or {"started": kept.get("started"), "git": kept.get("git")}
+            runs.setdefault((prov.get("started"), prov.get("git")), []).append(k)
+        lines += ["Resumed run: " + "; ".join(
+            f"kept from the run started {started} (code {git}): " + ", ".join(f"`{k}`" for k in stages)
+            for (started, git), stages in sorted(runs.items(), key=lambda r: str(r[0][0])))
+            + "; everything else was measured in this one.", ""]
     synth = [s for s in meta.get("sizes", [])]
     if synth:
         lines += [f"Synthetic corpora ({', '.join(f'{n:,}' for n in synth)} passages): the bundled reports' sentences "

@@ -42,11 +42,12 @@ from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports
 FORMAT_VERSION = 1
 FIX = "qa build --full"
 # From this many passages an approximate FAISS index (IVF) replaces exact search. bench/
-# measured exact search on one core at 0.6 ms a question for 10k passages and 10 ms for 100k
-# (it scans every vector); IVF with 64 of ~4·sqrt(n) lists probed answered in 0.6 ms with
-# recall@10 0.976 against exact at 100k, where HNSW (M=32) reached 0.85 at the same speed on
-# these vectors. Below 20k passages exact search costs under ~1.3 ms and stays exact.
-ANN_THRESHOLD = 20_000
+# measured exact search on one core at 0.5 ms a question for 10k passages and 10 ms for 100k
+# (it scans every vector); IVF with 64 of ~4·sqrt(n) lists probed answered in 0.13 ms with
+# recall@10 0.970 at 10k and in 0.65 ms with 0.978 at 100k, where HNSW (M=32) reached 0.83 at
+# the same speed on these vectors. At 10k, exact search made the whole hybrid search 3.0× as
+# slow as bm25s (the target is 3×), so IVF starts at 5k; below, exact search is under 0.25 ms.
+ANN_THRESHOLD = 5_000
 IVF_NPROBE = 64
 # The built-in embedder is refitted (a full rebuild) once the corpus has grown this much
 # since it was fitted, so that new reports' vocabulary is not lost to dense search.
