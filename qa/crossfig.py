@@ -42,7 +42,7 @@ def cross_answer(composer: Composer, q: Query) -> Answer | None:
     than = _THAN.search(q.text) if q.qtype == "compute" else None
     if than and not _EARLIER.match(than.group(2)):
         # A比B多多少 (比前一年 is a change over time: the pair or the sentence that states it)
-        diff = _difference(composer, q)
+        diff = _difference(composer, q, than)
         if diff is not None:
             return diff
         # one of the two figures alone, or one city's own increase, would not answer it
@@ -61,18 +61,12 @@ _EARLIER = re.compile(r"(?:\d{4}年|[上去前]一?年|同期|上年同期|以�
 _THAN = re.compile(r"^(.{2,}?)比(?![例重率较赛武])(.{2,}?)(?:多|高|少|低|增加|减少|提高|降低)出?了?(?:多少|几)(个百分点|[^\s，。？?的了])?")
 
 
-def _difference(composer: Composer, q: Query) -> Answer | None:
-    """"自治区劳模比全国劳模多多少名？": each figure found as a question of its own, then
-    the difference, labelled as computed, with both sentences quoted."""
-    m = _THAN.search(q.text)
+def _difference(composer: Composer, q: Query, m: re.Match) -> Answer | None:
+    """"自治区劳模比全国劳模多多少名？" (``m``: its match of _THAN): each figure found as a
+    question of its own, then the difference, labelled as computed, with both sentences quoted."""
     left, right = m.group(1), m.group(2)
     metric = q.text[m.end():].strip(" ？?。")       # 南宁比桂林多多少工会会员: the words after
-    here = [p for p in q.places if p in left]
-    there = [p for p in q.places if p in right]
-    if here and there and here != there and not right.replace(there[0], "").strip("市省 "):
-        other = left.replace(here[0], there[0], 1)   # 南宁市工会会员比桂林市多多少
-    else:
-        other = _other_side(left, right, q)
+    other = _other_side(left, right, q)
     percent = q.unit_class == "percent" or (m.group(3) or "").endswith("百分点")
     tail = "是百分之多少？" if percent else f"有多少{'' if not q.unit or q.unit == '个百分点' else q.unit}？"
     picked = []
@@ -95,8 +89,8 @@ def _difference(composer: Composer, q: Query) -> Answer | None:
     pa, pb = (c.place or c.passage.place or "" for c in (a, b))
     named = pa != pb and pa and pb      # 南宁 76.8万人 − 桂林 48.74万人
     first, second = (f"{pa} {a.text}", f"{pb} {b.text}") if named else (a.text, b.text)
-    than = f"{pa}比{pb}" if named else "前者比后者"
-    head = f"{result}（计算得出：{first} − {second}，{than}{word}{result}）"
+    which = f"{pa}比{pb}" if named else "前者比后者"
+    head = f"{result}（计算得出：{first} − {second}，{which}{word}{result}）"
     quote, cites = _quote_lines([a, b])
     text = enforce_verbatim([head] + quote, [a.passage.text, b.passage.text], computed=[result])
     rows = (_row(a, a.figure) | {"role": "前者"}, _row(b, b.figure) | {"role": "后者"})
@@ -106,7 +100,12 @@ def _difference(composer: Composer, q: Query) -> Answer | None:
 def _other_side(left: str, right: str, q: Query) -> str:
     """The question about the right side of 比, in the words of the left side:
     "推荐表彰的自治区劳模和先进工作者" / "全国劳模和先进工作者" → "推荐表彰的全国劳模和先进工作者";
-    "南充市国有企业参加创建的比例" / "非公企业" → "南充市非公企业参加创建的比例"."""
+    "南充市国有企业参加创建的比例" / "非公企业" → "南充市非公企业参加创建的比例";
+    "南宁市工会会员" / "桂林市" → "桂林市工会会员"."""
+    here = [p for p in q.places if p in left]
+    there = [p for p in q.places if p in right]
+    if here and there and here != there and not right.replace(there[0], "").strip("市省 "):
+        return left.replace(here[0], there[0], 1)   # the right side is only another place
     common = 0
     while common < min(len(left), len(right)) and left[-1 - common] == right[-1 - common]:
         common += 1
