@@ -9,7 +9,7 @@
 __version__ = "0.1.0"
 
 from .assistant import Assistant  # noqa: E402
-from .composer import Answer, Citation  # noqa: E402
+from .answer import Answer, Citation  # noqa: E402
 from .errors import (BuildLocked, EmbedderMismatch, EmbedderUnavailable, IndexCorrupt,  # noqa: E402
                      IndexMissing, InvalidParameter, InvalidQuestion, QAError, ReportError)
 from .passages import Passage  # noqa: E402

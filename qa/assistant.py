@@ -1,12 +1,13 @@
-"""The Assistant: a loaded index with its retriever and composer, the object users call."""
+"""The Assistant: a loaded index with its retriever and answerer, the object users call."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .composer import Answer, Composer
+from .answer import Answer, Answerer
+from .answer.followup import history_questions
 from .embedders import BUILTIN_ID, Embedder, SentenceTransformerEmbedder, is_builtin
-from .errors import EmbedderMismatch, InvalidQuestion
+from .errors import EmbedderMismatch, InvalidParameter, InvalidQuestion
 from .retriever import Hit, Retriever
 from .store import IndexData, load_index
 
@@ -34,7 +35,7 @@ class Assistant:
                 embedder = SentenceTransformerEmbedder(data.embedder_id.removeprefix("st:"))
         self.embedder = embedder
         self.retriever = Retriever(data, embedder, mode=mode)
-        self.composer = Composer(self.retriever)
+        self.answerer = Answerer(self.retriever)
         self._by_id: dict | None = None
 
     @classmethod
@@ -72,17 +73,23 @@ class Assistant:
         """
         if not isinstance(question, str):
             raise InvalidQuestion(f"问题必须是文本，而不是 {type(question).__name__}")
+        if history is not None and not isinstance(history, (list, tuple)):
+            raise InvalidParameter(f"history 必须是列表（之前的问题或问答对），而不是 {type(history).__name__}")
         if history:
-            from .composer import history_questions
             from .lexicon import normalize
-            query = self.composer.resolve(normalize(question).strip(), history_questions(history))
+            query = self.answerer.resolve(normalize(question).strip(), history_questions(history))
             return self.retriever.search(query, k=k, mode=mode)
         return self.retriever.search(question, k=k, mode=mode)
 
     def ask(self, question: str, history=None) -> Answer:
         """Answer ``question``. ``history`` holds earlier turns: (question, answer_text) pairs,
-        plain question strings, or chat messages ({"role": "user", "content": …})."""
-        return self.composer.answer(question, history or [])
+        plain question strings, or chat messages ({"role": "user", "content": …}).
+
+        Raises:
+            InvalidQuestion: ``question`` is not text.
+            InvalidParameter: ``history`` is not a list.
+        """
+        return self.answerer.ask(question, history)
 
     # ------------------------------------------------------------------ the index
     @property

@@ -1,4 +1,4 @@
-"""The ``qa`` command: build, search, ask, eval, bench.
+"""The ``qa`` command: build, search, ask, eval, train, bench.
 
 Heavy imports happen inside the commands, so ``qa --help`` is instant.
 """
@@ -17,9 +17,13 @@ EXAMPLES = {
              "  qa build --full --embedder BAAI/bge-small-zh-v1.5   # 本机已有的 sentence-transformers 模型",
     "search": "例子:\n  qa search \"防城港市组建了多少个工会组织？\" -k 5\n  qa search \"金秋助学\" --json",
     "ask": "例子:\n  qa ask \"防城港市组建了多少个工会组织？\"\n  qa ask \"惠民超市呢？\" --history \"内江市建了几个困难职工帮扶中心？\"\n"
-           "  qa ask \"南通市职工总数有多少？\" --json",
+           "  qa ask \"南通市职工总数有多少？\" --json\n"
+           "  qa ask \"防城港市组建了多少个工会组织？\" --explain     # 为什么是这个答案",
     "eval": "例子:\n  qa eval ../shared/eval/dev.jsonl\n  qa eval ../shared/eval/dev.jsonl --json",
     "bench": "例子:\n  qa bench --quick\n  qa bench",
+    "train": "例子:\n  qa train                      # 重新拟合 qa/data/answer_weights.json（约两分钟）\n"
+             "  qa train --reuse              # 沿用上次收集的候选，只重新拟合\n"
+             "  qa train --out /tmp/w.json --limit 2000",
 }
 
 
@@ -29,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         description="工会工作报告问答：检索报告并引用原文数字回答问题。",
         epilog="例子:\n  qa build\n  qa ask \"截至2008年6月底，南宁市共有多少个基层工会组织？\"\n"
                "  qa search \"职工书屋\" -k 3\n  qa eval ../shared/eval/dev.jsonl")
-    sub = p.add_subparsers(dest="command", metavar="{build,search,ask,eval,bench}")
+    sub = p.add_subparsers(dest="command", metavar="{build,search,ask,eval,train,bench}")
 
     def add(name, help_text):
         sp = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
@@ -56,13 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("--history", action="append", default=[], help="之前的问题（可多次给出）")
     a.add_argument("--index", default="index")
-    a.add_argument("--json", action="store_true", help="输出 JSON：found, short, text, citations")
+    a.add_argument("--json", action="store_true", help="输出 JSON：found, short, text, citations（加 --explain 时含 explain）")
+    a.add_argument("--explain", action="store_true", help="列出答案胜出的原因：胜者与次者的主要特征贡献")
 
     e = add("eval", "在问题集上评测（dev.jsonl 格式）")
     e.add_argument("file")
     e.add_argument("--index", default="index")
     e.add_argument("--no-baseline", action="store_true", help="不跑 rank_bm25 基线")
     e.add_argument("--json", action="store_true", help="输出 JSON")
+
+    t = add("train", "拟合回答的权重（qa/data/answer_weights.json）")
+    from .answer.train import add_arguments
+    add_arguments(t)
 
     be = add("bench", "运行基准测试，写出 bench/RESULTS.md")
     be.add_argument("--quick", action="store_true", help="小规模版本（两分钟内）")
@@ -123,10 +132,31 @@ def _search(args) -> int:
 def _ask(args) -> int:
     ans = _assistant(args.index).ask(args.question, history=args.history)
     if args.json:
-        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
+        print(json.dumps(ans.to_dict(explain=args.explain), ensure_ascii=False, indent=1))
     else:
         print(ans.text)
+        if args.explain:
+            print(explain_text(ans.explain))
     return 0 if ans.found else 1
+
+
+def explain_text(explain: dict | None) -> str:
+    """``Answer.explain`` as lines for the terminal."""
+    if not explain:
+        return "\n（这个回答没有打分过程：它由规则直接给出。）"
+    lines = ["", "为什么："]
+    if "probability" in explain:
+        lines.append(f"  判定：{'回答' if explain['decision'] == 'found' else '拒答'}，"
+                     f"把握 {explain['probability']:.2f}（门槛 {explain['threshold']:.2f}）")
+        lines.append("  判定的主要依据：" + "，".join(f"{n} {v:+.2f}" for n, v in explain.get("decision_features", [])))
+    else:
+        lines.append(f"  拒答：{explain.get('reason')} {explain.get('detail') or ''}".rstrip())
+    for key, label in (("winner", "胜者"), ("runner_up", "次者")):
+        w = explain.get(key)
+        if w:
+            lines.append(f"  {label}：{w['answer']}（得分 {w['score']:.2f}，{w['source']}）")
+            lines.append("    " + "，".join(f"{n} {v:+.2f}" for n, v in w["features"]))
+    return "\n".join(lines)
 
 
 def _eval(args) -> int:
@@ -148,7 +178,12 @@ def _bench(args) -> int:
     return bench_main((["--quick"] if args.quick else []) + list(args.rest or []))
 
 
-COMMANDS = {"build": _build, "search": _search, "ask": _ask, "eval": _eval, "bench": _bench}
+def _train(args) -> int:
+    from .answer.train import run
+    return run(args)
+
+
+COMMANDS = {"build": _build, "search": _search, "ask": _ask, "eval": _eval, "train": _train, "bench": _bench}
 
 if __name__ == "__main__":
     sys.exit(main())

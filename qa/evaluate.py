@@ -99,6 +99,11 @@ class Report:
         ret = [o for o in self.outcomes if o.hit1 is not None]
         res["answerable_accuracy"] = _share(o.correct for o in ans)
         res["refusals_correct"] = _share(o.correct for o in una)
+        # answered share and precision (right among the answers given, over every question)
+        answered = [o for o in self.outcomes if o.found]
+        res["answered"] = _share(o.found for o in self.outcomes)
+        res["precision"] = _share(o.correct for o in answered)
+        res["accuracy"] = _share(o.correct for o in self.outcomes)
         res["hit@1"] = _share(o.hit1 for o in ret)
         res["hit@5"] = _share(o.hit5 for o in ret)
         res["baseline"] = {"answerable_accuracy": _share(bool(o.base_correct) for o in ans),
@@ -119,6 +124,7 @@ class Report:
         lines += ["",
                   f"{'answerable right':<22}{pct(s['answerable_accuracy']):>10}  baseline {pct(b['answerable_accuracy'])}",
                   f"{'correct refusals':<22}{pct(s['refusals_correct']):>10}  baseline {pct(b['refusals_correct'])}",
+                  f"{'answered':<22}{pct(s['answered']):>10}  precision (right among answered) {pct(s['precision'])}",
                   f"{'retrieval hit@1':<22}{pct(s['hit@1']):>10}  baseline {pct(b['hit@1'])}",
                   f"{'retrieval hit@5':<22}{pct(s['hit@5']):>10}  baseline {pct(b['hit@5'])}",
                   f"{'ask p50':<22}{s['ask_ms_p50']:>8} ms",

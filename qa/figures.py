@@ -91,8 +91,8 @@ UNITS = {
     "元": ["元", "块钱"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
     "英镑": ["英镑"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
     "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "㎡", "m²"], "公顷": ["公顷"],
-    "亩": ["亩"], "公里": ["公里", "千米", "km"], "米": ["米", "公尺", "m"], "厘米": ["厘米", "公分", "cm"],
-    "毫米": ["毫米", "公厘", "mm"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg"],
+    "亩": ["亩"], "公里": ["公里", "千米", "km", "KM", "Km"], "米": ["米", "公尺", "m"],
+    "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"],
     "克": ["克", "g"], "小时": ["小时"], "分钟": ["分钟"], "秒": ["秒"], "天": ["天"], "周": ["周"],
     "个月": ["个月"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
     "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"], "节": ["节"], "公里/小时": ["公里/小时", "km/h"],
@@ -130,11 +130,16 @@ _PERCENT_CN = re.compile(rf"百分之(?P<num>{_NUM})")
 # a race time or a span of clock time: 3分33秒62, 2小时15分
 _CLOCK_RE = re.compile(r"(?:(?P<h>\d{1,3})小时)?(?P<mi>\d{1,3})分(?:钟)?(?P<s>\d{1,2})秒(?P<frac>\d{1,3})?"
                        r"|(?P<h2>\d{1,3})小时(?P<mi2>\d{1,2})分钟?")
+_DATE_TAIL = r"末期|初期|中期|前期|后期|中叶|上半叶|下半叶|上半年|下半年|中旬|上旬|下旬|前后|以来|以后|之后|以前|底|初|末|中"
 _DATE_RE = re.compile(
-    r"(?:约|大约)?(?:公元前?)?(?P<y>(?:1[5-9]|20)\d{2}|\d{3})\s*年(?P<decade>代)?(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
-    r"(?P<tail>底|初|末|中旬|上旬|下旬|前后|以来|以后|之后|以前|中)?"
+    r"(?:约|大约)?(?:公元前?)?(?P<y>(?:1\d|20)\d{2}|\d{3})\s*年(?P<decade>代)?(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
+    rf"(?P<tail>{_DATE_TAIL})?"
+    r"|(?:公元前?|第)?(?P<c>\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪" rf"(?P<ctail>{_DATE_TAIL})?"
+    r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
     r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日|份|底|初|中旬|上旬|下旬|末)?"
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：]\s*(?P<mi>[0-5]\d)\s*分?")
+# "存在了1200年", "近1000年来": a number of years, not a year
+_YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
 
 
 @dataclass(frozen=True)
@@ -208,10 +213,18 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
     for m in _DATE_RE.finditer(norm):
         if _is_code_context(norm, m.start(), m.end()):
             continue
+        if m.group("c") or m.group("m3"):
+            # 17世纪, 公元前16世纪, 19世纪末期; 2至4月: a time, less exact than a year or a day
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), None, "世纪" if m.group("c") else "日", "date",
+                       m.group("ctail") or ""))
+            continue
         if m.group("y"):
             y = int(m.group("y"))
             if len(m.group("y")) == 3 and "公元" not in m.group(0) and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]):
                 continue  # a three-digit year only where the text says it is one (公元700年)
+            if y < 1500 and "公元" not in m.group(0) and (_YEARS_LONG.search(norm[max(0, m.start() - 3):m.start()])
+                                                          or re.match(r"(?:来|前|之久|的历史|历史)", norm[m.end():m.end() + 3])):
+                continue  # 存在了1200年: a span of years
             kind = "date" if m.group("m") else "year"
             add(Figure(text[m.start():m.end()], m.start(), m.end(), float(y), "年", kind,
                        m.group("tail") or ""))

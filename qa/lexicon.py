@@ -57,7 +57,7 @@ _WIDE = re.compile("[" + "".join(map(re.escape, _WIDTH)) + "]")
 def fold_width(text: str) -> str:
     """Full-width digits, %, point and spaces to their ASCII forms; length is preserved."""
     # str.translate looks every character up in a dict (~10 ms for a 60k-character report,
-    # which the composer folds for each question); most texts hold none of these characters
+    # which the answerer folds for each question); most texts hold none of these characters
     if not _WIDE.search(text):
         return text
     return text.translate(_WIDTH_TABLE)
@@ -94,6 +94,22 @@ def normalize(text: str) -> str:
     Length-preserving, so offsets in the normalised text are offsets in the original.
     """
     return to_simplified(fold_width(_CONTROL.sub(" ", text)))
+
+
+MAX_QUESTION_CHARS = 500   # longer questions are refused with a request to shorten them
+# markup pasted into a question is not part of it: <script>…</script>, <b>, <img …>
+_MARKUP = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)|<[a-zA-Z/!][^<>]{0,200}>", re.S | re.I)
+
+
+def strip_markup(text: str) -> str:
+    """``text`` without HTML tags and scripts pasted into it."""
+    return _MARKUP.sub(" ", text)
+
+
+def clean_question(question: str) -> str:
+    """A question as search and analysis read it: markup dropped, normalised, at most
+    MAX_QUESTION_CHARS characters."""
+    return normalize(_MARKUP.sub(" ", question[:4 * MAX_QUESTION_CHARS]))[:MAX_QUESTION_CHARS].strip()
 
 
 # --------------------------------------------------------------------------- places
@@ -172,7 +188,7 @@ def find_places(text: str, extra: frozenset[str] = frozenset()) -> list[PlaceMen
 
 @functools.lru_cache(maxsize=16384)
 def _find_places(text: str, extra: frozenset[str]) -> tuple[PlaceMention, ...]:
-    # cached: the composer looks up the places of the same corpus sentences for every question
+    # cached: the answerer looks up the places of the same corpus sentences for every question
     g = gazetteer()
     found = []
     for m in _place_regex().finditer(text):
@@ -224,6 +240,43 @@ def surnames() -> tuple[frozenset[str], frozenset[str]]:
 
 def union_terms() -> list[str]:
     return _lines("union_terms.txt")
+
+
+@functools.lru_cache(maxsize=None)
+def word_list(name: str) -> tuple[str, ...]:
+    """The words of a data file (whitespace-separated, ``#`` comments), longest first."""
+    found = {w for ln in _lines(name) for w in ln.split()}
+    return tuple(sorted(found, key=lambda w: (-len(w), w)))
+
+
+@functools.lru_cache(maxsize=None)
+def word_sections(name: str) -> dict[str, tuple[str, ...]]:
+    """A data file of ``[section]`` headings, each followed by words: section -> words,
+    longest first."""
+    out: dict[str, set[str]] = {}
+    current = None
+    for ln in _lines(name):
+        m = re.fullmatch(r"\[(\w+)\]", ln)
+        if m:
+            current = out.setdefault(m.group(1), set())
+        elif current is not None:
+            current.update(ln.split())
+    return {k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in out.items()}
+
+
+def alternation(words) -> str:
+    """A regular expression matching any of ``words`` (longest first)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@functools.lru_cache(maxsize=1)
+def attributes() -> dict[str, tuple[str, str | None]]:
+    """Attribute word -> (what it asks, unit class or None): 销量 -> (count, None)."""
+    out = {}
+    for ln in _lines("attributes.tsv"):
+        word, asks, cls = (ln.split("\t") + ["", "-"])[:3]
+        out[word.strip()] = (asks.strip(), None if cls.strip() in ("", "-") else cls.strip())
+    return out
 
 
 # --------------------------------------------------------------------------- tokenizer

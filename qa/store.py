@@ -292,7 +292,7 @@ def all_vectors(index) -> np.ndarray:
 
 @dataclass
 class IndexData:
-    """Everything ``load_index`` reads: what the retriever and the composer work on."""
+    """Everything ``load_index`` reads: what the retriever and the answerer work on."""
 
     path: Path
     manifest: dict

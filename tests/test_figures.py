@@ -155,7 +155,7 @@ def test_figure_table_rows_from_a_small_report():
 
 
 def test_a_computed_figure_keeps_the_precision_of_its_operands():
-    from qa.crossfig import format_like
+    from qa.answer.strategies import format_like
     a, b = find_figures("会员76.8万人，另一市48.74万人")
     assert format_like(a.value - b.value, a, operands=(a, b)) == "28.06万人"   # not 28.1万人
     x, y = find_figures("由60.65万人增加到83.13万人")

@@ -1,0 +1,413 @@
+"""Step 2 of answering: every span of the top passages that could answer the query.
+
+Figures with units, dates, durations, percentages and money (from :func:`qa.figures.find_figures`),
+names of people next to a role, organisations, quoted names and enumerations. Each candidate
+carries the pieces of text around it that the features read (its :class:`Zones`), whose place
+and year it states, and the answer phrase to show (约只有8公斤重, 1.5万多名职工).
+
+Only the candidates whose type can answer the query are made (a year for 哪一年, a figure of a
+unit that fits); everything finer is left to the features and the fitted weights.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from ..figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
+from ..lexicon import gazetteer, normalize, surnames, word_list
+from ..passages import Passage, split_sentences
+from ..retriever import Hit, place_match
+from .analysis import Query
+
+_BOUNDARY = re.compile(r"[，,；;。！？!?：:\n]")
+# measure words that count the same kind of thing; 个 goes with any of them
+_CLASSIFIER_GROUPS = [{"家", "户", "所", "座"}, {"项", "件", "条", "起"}, {"册", "本", "卷"},
+                      {"次", "场", "场次", "期", "届", "轮"}, {"份", "张"}, {"人", "人次"}, {"名", "位", "人"}]
+# units that rank or label rather than count: 三级工会 (a tier), 338号 (an address), 第三代
+_LABELS = {"级", "号", "代"}
+
+
+@dataclass(frozen=True)
+class Zones:
+    """The normalised text around a candidate, nearest first: what its features read."""
+
+    near_left: str = ""      # up to 10 characters before it, in its clause, after the figure before
+    near_right: str = ""     # up to 10 after it, up to the next figure
+    left: str = ""           # its clause before it (after the figure before)
+    right: str = ""          # its clause after it (up to the next figure)
+    lead: str = ""           # the words before a list's first item (共推荐表彰了…8名、…30名)
+    clause: str = ""
+    sentence: str = ""
+    before: str = ""         # the paragraph before its sentence in the passage
+    context: str = ""        # the article title and the whole passage
+
+    def graded(self) -> tuple[tuple[str, float], ...]:
+        """The zones with how close each is (1 at the figure … 0.2 anywhere in the passage)."""
+        return ((self.near_left, 1.0), (self.near_right, 0.95), (self.left, 0.85), (self.right, 0.8),
+                (self.lead, 0.8), (self.clause, 0.65), (self.sentence, 0.45), (self.before, 0.3),
+                (self.context, 0.2))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible answer: a figure, a date, a name … in a sentence of a retrieved passage."""
+
+    passage: Passage
+    rank: int                   # of its passage among the hits
+    retrieval: float            # its passage's score relative to the top hit (1 for the top)
+    sentence: str               # verbatim
+    sent_start: int             # offset of the sentence in the passage
+    span: tuple[int, int]       # the answer in the sentence
+    text: str                   # the answer as printed (the figure, the name)
+    kind: str                   # a figure's kind (count, money, percent, measure, year, date,
+                                # duration, ordinal, number), or name, org, quoted, list
+    figure: Figure | None = None
+    place: str | None = None    # whose figure it is
+    place_ok: float = 0.0       # 1 the place asked, 0.5 inside it, 0 unknown, <0 another place
+    year: int | None = None     # the year the text gives it for
+    time: str = ""              # the time phrase that governs it (截至2008年6月底)
+    zones: Zones = field(default_factory=Zones, compare=False, repr=False)
+    pairs: tuple = field(default=(), compare=False, repr=False)   # from-to pairs of its sentence
+    figures: tuple = field(default=(), compare=False, repr=False)  # every figure of its sentence
+    role_gap: int = -1          # a name: characters between it and the role asked (-1: no role)
+
+    @property
+    def family(self) -> str:
+        """Which fitted weights score it: figure, role (a name next to the role asked), name
+        (any person named), or span (quoted names, lists, organisations)."""
+        if self.kind == "name":
+            return "role" if self.role_gap >= 0 else "name"
+        return "span" if self.kind in ("org", "quoted", "list") else "figure"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Where it stands in its report (the same figure in two overlapping passages is one)."""
+        return (self.passage.source, self.passage.start + self.sent_start + self.span[0])
+
+    @property
+    def figure_span(self) -> tuple[int, int]:
+        return self.span
+
+
+# --------------------------------------------------------------------------- hard type rules
+
+def kind_fits(q: Query, f: Figure) -> bool:
+    """Whether a figure's kind can answer the query at all (a year for 哪一年 …)."""
+    if q.asks == "date":
+        return f.kind in ("year", "date")
+    if f.kind == "period":
+        return q.unit_class == "time"
+    if f.kind in ("year", "date"):
+        return False
+    if q.asks == "ordinal":
+        return f.kind == "ordinal"
+    if f.kind == "ordinal":
+        return False
+    if q.asks == "percent" or q.unit_class == "percent":
+        return f.kind == "percent"
+    if q.asks in ("name", "org", "place"):
+        return False
+    return True
+
+
+def unit_fits(q: Query, f: Figure) -> bool:
+    """Whether a figure's unit can be the one asked (人 for 多少名, any length for 多高)."""
+    if f.unit in _LABELS and q.unit != f.unit:
+        return False
+    if not (q.unit or q.unit_class):
+        return True
+    if q.unit and f.unit == q.unit:
+        return True
+    fclass = f.unit_class
+    if q.unit_class and q.unit_class != "count":
+        return fclass == q.unit_class or not f.unit
+    if not f.unit:
+        return True
+    if fclass != "count":
+        return False
+    if q.unit in (None, "个") or f.unit == "个":
+        return True
+    return any(q.unit in g and f.unit in g for g in _CLASSIFIER_GROUPS)
+
+
+def classifier_group(q: Query, f: Figure) -> bool:
+    """A measure word of the same group as the one asked (户 for 家, 人 for 名)."""
+    return bool(q.unit and f.unit and q.unit != f.unit and any(q.unit in g and f.unit in g for g in _CLASSIFIER_GROUPS))
+
+
+def figure_place_match(query_places, fplace: str | None, sentence: str) -> float:
+    """Whose figure answers the question: the place asked, not a city inside the province asked
+    (南宁's 76.8万 members are not 广西's), nor another place."""
+    g = gazetteer()
+    if query_places and fplace and any(g.contains(qp, fplace) for qp in query_places) \
+            and fplace not in query_places:
+        return -0.5
+    return place_match(query_places, fplace, sentence)
+
+
+def year_of(text: str) -> int | None:
+    m = re.findall(r"((?:19|20)\d{2})\s*年", normalize(text or ""))
+    return int(m[-1]) if m else None
+
+
+# --------------------------------------------------------------------------- making candidates
+
+def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    lo = max((m.end() for m in _BOUNDARY.finditer(sentence, 0, start)), default=0)
+    m = _BOUNDARY.search(sentence, end)
+    return lo, (m.start() if m else len(sentence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(split_sentences(text, full=True))
+
+
+def make_candidates(q: Query, hits: list[Hit]) -> list[Candidate]:
+    """Every candidate of ``hits`` that can answer ``q``, best passage first; the same span
+    in two overlapping passages once."""
+    out: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    top = hits[0].score if hits and hits[0].score > 0 else 1.0
+    for rank, hit in enumerate(hits):
+        p = hit.passage
+        ptext = normalize(p.text)
+        context = normalize(p.section) + " " + ptext
+        rel = max(0.0, hit.score / top) if top else 0.0
+        for s, e in _sentences(p.text):
+            sentence, nsent = p.text[s:e], ptext[s:e]
+            before = ptext[max(0, ptext.rfind("\n", 0, s) + 1):s]
+            made: list[Candidate] = []
+            if q.asks == "name":
+                made = _names(q, p, rank, rel, sentence, nsent, s, before, context)
+            elif q.asks in ("org",):
+                made = _orgs(q, p, rank, rel, sentence, nsent, s, before, context)
+            elif q.asks in ("what", "list", "other", "place") and not (q.unit or q.unit_class):
+                made = _spans(q, p, rank, rel, sentence, nsent, s, before, context)
+            else:
+                made = _figures(q, p, rank, rel, sentence, nsent, s, before, context)
+            for c in made:
+                if c.key not in seen:
+                    seen.add(c.key)
+                    out.append(c)
+    return out
+
+
+def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
+    figs = find_figures(sentence)
+    if not figs:
+        return []
+    pairs = tuple(from_to_pairs(sentence, figs))
+    out = []
+    for f in figs:
+        if not kind_fits(q, f) or not unit_fits(q, f):
+            continue
+        if f.value is not None and f.kind != "year" and any(abs(f.value - v) < 1e-9 for v in q.number_values):
+            continue   # the question gave this figure (柳州6家…企业): it is not the answer
+        zones = figure_zones(nsent, f, figs, pairs, before, context)
+        fplace = figure_place(sentence, f.start, p.place)
+        time = figure_time(sentence, f.start)
+        year = int(f.value) if f.kind in ("year", "date") and f.value else \
+            (year_of(time) or year_of(sentence[:f.start]) or year_of(before))
+        if f.kind not in ("year", "date") and year is None and p.date and q.years:
+            year = int(p.date[:4])      # a report's figures are of its own year unless it says
+        out.append(Candidate(p, rank, rel, sentence, s, (f.start, f.end), f.text, f.kind, f, fplace,
+                             figure_place_match(q.places, fplace, sentence), year, time, zones, pairs, tuple(figs)))
+    return out
+
+
+def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) -> Zones:
+    """The text around figure ``f`` of a (normalised) sentence."""
+    prev_end = max([g.end for g in figs if g.end <= f.start] + [0])
+    next_start = min([g.start for g in figs if g.start >= f.end] + [len(nsent)])
+    c_lo, c_hi = clause_bounds(nsent, f.start, f.end)
+    clause = nsent[c_lo:c_hi]
+    if f.kind in ("year", "date"):
+        # "1954年发现石油后开始建设，1959年设立冷湖市": a date heads the event after it, up to
+        # the next date; "建于1988年": or ends the clause that names the event
+        dates = [g for g in figs if g.kind in ("year", "date")]
+        nxt = min([g.start for g in dates if g.start >= f.end] + [len(nsent)])
+        prv = max([g.end for g in dates if g.end <= f.start] + [c_lo])
+        after, ahead = nsent[f.end:nxt], nsent[prv:f.start]
+        return Zones(ahead[-10:], after[:12], ahead, after, "", clause, nsent, before, context)
+    left = nsent[max(prev_end, c_lo):f.start]
+    lead = ""
+    if prev_end > c_lo:
+        # "6个律师团和4个服务站": 律师团 is the figure before's; this one's words start after
+        # 、 (or 和 where there is no 、: 全国劳模和先进工作者8名、自治区劳模和先进工作者30名)
+        cut = left.rfind("、") if "、" in left else max(left.rfind(c) for c in "和及与")
+        if cut >= 0:
+            left = left[cut + 1:]
+            # the words before the list's first figure say what every item is
+            first = min(g.start for g in figs if g.start >= c_lo)
+            lead = nsent[c_lo:first]
+    for a, b, lead_end in pairs:
+        if f is b:  # "会员数由28.84万人增加到48.74万人": 48.74万人 is also 会员数
+            left = nsent[max(c_lo, clause_bounds(nsent, a.start, a.end)[0]):lead_end] + left
+    right = nsent[f.end:min(next_start, c_hi)]
+    if next_start < c_hi and "、" in right:
+        # "高级工程师12名、工程师35名": the words after 、 name the next figure
+        right = right[:right.index("、")]
+    return Zones(left[-10:], right[:10], left, right, lead, clause, nsent, before, context)
+
+
+# --------------------------------------------------------------------------- names and spans
+
+_NAME_STOP = set("多在的说为和与是了等将对向从于亲自也曾已表示指出强调要认为同志担任")
+# characters that do not occur in a given name: after a role word they start the next phrase
+_NOT_NAME = set("和与及等的了是在为对从把被将有个们这那其各级全市县区省部会长副主席书记委员代表工职")
+_ORG_LEVELS = ("县级", "区级", "乡镇", "街道", "基层", "企业", "县", "区", "村", "社区", "产业", "行业")
+
+
+def names_around(text: str, r0: int, r1: int) -> list[tuple[str, tuple[int, int]]]:
+    """Chinese names right after a role word (书记姚志平) or right before it (潘利国市长,
+    邱景荣为组长)."""
+    single, double = surnames()
+    out = []
+    after = text[r1:r1 + 4]
+    for n in (3, 2):
+        name = after[:n]
+        if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double):
+            if n == 3 and name[2] in _NAME_STOP:
+                continue
+            if name[0] in _NOT_NAME or any(ch in _NOT_NAME for ch in name[1:]):
+                continue   # 主席和各级…: a conjunction, not a surname
+            out.append((name, (r1, r1 + n)))
+            break
+    link = re.search(r"(?:担任|出任|兼任|任|为)$", text[max(0, r0 - 2):r0])
+    if link:    # 邱景荣为组长, 由王某担任主任
+        r0 -= len(link.group(0))
+    before = text[max(0, r0 - 3):r0]
+    for n in (3, 2):
+        name = before[-n:]
+        if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double) \
+                and not any(ch in _NOT_NAME for ch in name):
+            out.append((name, (r0 - n, r0)))
+            break
+    return out
+
+
+def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
+    """People: named next to the role the question asks about (市委书记姚志平), or any person's
+    name in the sentence (jieba's nr words, transliterated names 詹姆斯·库克, Latin names)."""
+    from .matching import modified
+    spans: dict[tuple[int, int], int] = {}          # span -> characters from the role asked (-1: none)
+    for role in q.roles:
+        for m in re.finditer(re.escape(role), nsent):
+            if modified(nsent, m.start(), role, q.text):
+                continue  # 副主席 is not 主席
+            org = nsent[max(0, m.start() - 6):m.start()]
+            if any(w in org and w not in q.text for w in _ORG_LEVELS):
+                continue  # 县级工会主席 is not 市总工会主席
+            for name, (a, b) in names_around(nsent, m.start(), m.end()):
+                gap = a - m.end() if a >= m.end() else m.start() - b
+                spans[(a, b)] = min(max(gap, 0), spans.get((a, b), 99))
+    if not q.roles:                       # no role asked: anyone the sentence names
+        for a, b in person_names(nsent):
+            spans.setdefault((a, b), -1)
+    out = []
+    for (a, b), gap in spans.items():
+        name = nsent[a:b]
+        if name in q.text or any(name in t or t in name for t in q.terms if len(t) >= 2):
+            continue          # a name the question gives is not its answer
+        c_lo, c_hi = clause_bounds(nsent, a, b)
+        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                  nsent[c_lo:c_hi], nsent, before, context)
+        out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "name", None, p.place,
+                             place_match(q.places, p.place, p.text), None, "", z, role_gap=gap))
+    return out
+
+
+_DOTTED = re.compile(r"[\u4e00-\u9fff]{1,5}(?:[·‧•・][\u4e00-\u9fff]{1,6})+")
+_LATIN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}(?![A-Za-z])")
+_FUNCTION = "由被的是和与在为及从将把对向于由了"
+
+
+@functools.lru_cache(maxsize=4096)
+def person_names(text: str) -> tuple[tuple[int, int], ...]:
+    """Where ``text`` names people: jieba's person-name words (nr), transliterated names with a
+    middle dot (詹姆斯·库克) and capitalised Latin names (Linus Torvalds)."""
+    from ..lexicon import tokenizer
+    out: list[tuple[int, int]] = []
+    taken = [False] * len(text)
+
+    def add(a, b):
+        if b - a >= 2 and not any(taken[a:b]):
+            out.append((a, b))
+            for i in range(a, b):
+                taken[i] = True
+
+    from ..lexicon import tokenizer as _tk
+    freq = _tk().FREQ
+    for m in _DOTTED.finditer(text):
+        a, b = m.span()
+        head = text[a:b]
+        cut = max(head.rfind(ch, 0, head.find("·") if "·" in head else len(head)) for ch in _FUNCTION)
+        if cut >= 0:
+            a += cut + 1
+        while b - a > 4 and freq.get(text[b - 2:b], 0) >= 1000:
+            b -= 2                                # 詹姆斯·库克发现: 发现 is a word, not the name
+        add(a, b)
+    for m in _LATIN.finditer(text):
+        add(*m.span())
+    pos = 0
+    for word, flag in _posseg().cut(text):
+        if flag in ("nr", "nrfg", "nrt") and 2 <= len(word) <= 4 and not tokenizer().FREQ.get(word, 0) > 500:
+            add(pos, pos + len(word))
+        pos += len(word)
+    return tuple(sorted(out))
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg():
+    """jieba's part-of-speech tagger over the project's tokenizer (its dictionary and terms)."""
+    import jieba.posseg as pseg
+    from ..lexicon import tokenizer
+    return pseg.POSTokenizer(tokenizer())
+
+
+@functools.lru_cache(maxsize=1)
+def _org_regex() -> re.Pattern:
+    suffixes = "|".join(re.escape(w) for w in word_list("org_suffixes.txt"))
+    return re.compile(r"(?:[\u4e00-\u9fffA-Za-z0-9（）()·]{2,20}?)(?:" + suffixes + r")")
+
+
+def _orgs(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
+    out = []
+    for m in _org_regex().finditer(nsent):
+        a, b = m.span()
+        while a < b and nsent[a] in "和与及在由向对将把被、的了是为":
+            a += 1
+        if b - a < 3 or nsent[a:b] in q.text:
+            continue
+        c_lo, c_hi = clause_bounds(nsent, a, b)
+        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                  nsent[c_lo:c_hi], nsent, before, context)
+        out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "org", None, p.place,
+                             place_match(q.places, p.place, p.text), None, "", z))
+    return out
+
+
+def _spans(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
+    """Quoted names (“全国模范劳动关系和谐企业”, 《…》) and enumerations (货车司机、快递员等)."""
+    from .matching import match
+    if q.asked_noun and match(q.asked_noun, nsent, q.text) < 0.7:
+        return []      # the sentence does not speak of what is asked (电话, 称号 …)
+    spans = [(m.start(), m.end(), "quoted") for m in re.finditer(r"“[^”]{2,40}”|《[^》]{2,40}》|「[^」]{2,40}」", nsent)]
+    if q.asks == "list":
+        spans += [(m.start(1), m.end(1), "list") for m in
+                  re.finditer(r"([^，。；：:、“”]{1,15}(?:、[^，。；：:、“”]{1,15}){1,}(?:等[^，。；]{0,8})?)", nsent)]
+    out = []
+    for a, b, kind in spans:
+        inside = nsent[a:b]
+        if any(t in inside for t in q.terms if len(t) >= 2) and len(inside) < 6:
+            continue
+        c_lo, c_hi = clause_bounds(nsent, a, b)
+        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                  nsent[c_lo:c_hi], nsent, before, context)
+        text = sentence[a:b].strip("“”\"《》「」") if kind == "quoted" else sentence[a:b]
+        out.append(Candidate(p, rank, rel, sentence, s, (a, b), text, kind, None, p.place,
+                             place_match(q.places, p.place, p.text), None, "", z))
+    return out

@@ -1,0 +1,95 @@
+"""Step 5 of answering: one decision, found or refused, made here and nowhere else.
+
+Hard rules first: a place, a year or a thing the reports do not cover is refused before any
+candidate is looked at, and a candidate stated for another place or year cannot answer. Then
+the best candidate's calibrated probability is compared with its family's threshold, which
+``qa train`` chose for precision (a wrong figure is worse than a refusal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import Query
+from .candidates import Candidate
+from .context import Corpus
+from .matching import narrower_only
+from .scoring import Model, softmax_share
+
+FIGURE_ASKS = ("count", "amount", "percent", "measure", "date", "duration", "ordinal")
+NO_RIVAL = 5.0          # the margin of a candidate with no rival
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate with its features and its score."""
+
+    candidate: Candidate
+    features: np.ndarray
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Found or refused, with the winner, the runner-up and why."""
+
+    found: bool
+    best: Scored | None
+    runner_up: Scored | None
+    probability: float
+    reason: str = ""             # a refusal's: place, year, thing, nothing, unsure
+    detail: str = ""             # what was not covered (白河, 2010年, 网址)
+    threshold: float = 0.0
+    share: float = 0.0           # the best's softmax share among the distinct answers
+
+
+def uncovered(q: Query, corpus: Corpus) -> tuple[str, str] | None:
+    """(reason, what) when the question asks about something no report covers: a place, a year,
+    or the thing a 什么 question asks for (网址)."""
+    missing = [p for p in q.places if not corpus.covers_place(p)]
+    if missing and (len(missing) == len(q.places) or q.form == "plain"):
+        return "place", "、".join(missing)
+    years = [y for y in q.years if y not in corpus.years]
+    if years and len(years) == len(q.years):
+        return "year", "、".join(f"{y}年" for y in years)
+    noun = q.asked_noun
+    if noun and q.asks in ("what", "other", "list") and not corpus.has_word(noun) and \
+            not all(corpus.has_word(w) for w in _parts(noun)):
+        return "thing", noun
+    return None
+
+
+def _parts(noun: str) -> list[str]:
+    from ..lexicon import tokenize
+    return tokenize(noun) or [noun]
+
+
+def eligible(q: Query, c: Candidate) -> bool:
+    """Whether a candidate may answer at all: not another place's figure, not one the text
+    states for another year, not a figure of a narrower thing than the one asked (晋升高级技师80人
+    does not say how many became 技师)."""
+    if c.place_ok < 0:
+        return False
+    if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
+        return False
+    if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
+        return False
+    return True
+
+
+def decide(q: Query, ranked: list[Scored], model: Model) -> Decision:
+    """Found when the best candidate's probability reaches its family's threshold."""
+    if not ranked:
+        return Decision(False, None, None, 0.0, "nothing")
+    best = ranked[0]
+    runner = ranked[1] if len(ranked) > 1 else None
+    fam = best.candidate.family
+    cal = model.calibrators[fam]
+    margin = best.score - runner.score if runner else NO_RIVAL
+    share = softmax_share([r.score for r in ranked])
+    p = cal.probability(best.score, margin, share, best.features)
+    if p < cal.threshold:
+        return Decision(False, best, runner, p, "unsure", threshold=cal.threshold, share=share)
+    return Decision(True, best, runner, p, threshold=cal.threshold, share=share)

@@ -1,0 +1,478 @@
+"""Step 6 of answering: strategies, one per form of question, each built on the public steps
+of :class:`~qa.answer.pipeline.Answerer` (``answer_query``, ``rank``, ``best``):
+
+- :class:`Plain`: one figure, date or name.
+- :class:`Compare`: two or more places (哪个市…更多/最多, A是不是比B多).
+- :class:`Trend`: a figure from one value to another (由多少到多少), or over the reports' years.
+- :class:`Difference`: A比B多多少, or the change a 由…到… pair states (增加了多少).
+- :class:`Sum`: figures added up (加起来、合计、一共), over places or over a list (分别…和…).
+- :class:`Several`: several figures at once (分别是多少).
+- :class:`Multi`: several questions in one (…有多少个？占比多少？).
+
+Every number in a reply is quoted verbatim from a cited sentence or labelled as computed, with
+its operands quoted and cited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Sequence
+
+from ..figures import Figure, figure_time, find_figures, from_to_pairs
+from ..lexicon import gazetteer, normalize, words
+from ..passages import split_sentences
+from .analysis import Query, content_terms
+from .followup import continue_from
+from .candidates import Candidate, figure_place_match, figure_zones, year_of
+from .matching import coverage
+from .records import Answer, Citation
+from .replies import answer_one, citation, enforce_verbatim, label_of, refusal, say, source_line
+
+_COMPARE_WORDS = re.compile(r"哪(?:个|一个|座|家)?(?:市|城市|地方|单位|企业|公司|地区)?的?|谁|更(?:多|少|高|低|大|小)|相比|比较|对比|"
+                            r"最(?:多|少|高|低|大|小)|是不是|是否|和|与|跟|同|、|三个市|两个市|几个市|[吗呢]")
+_EARLIER = re.compile(r"(?:\d{4}年|[上去前]一?年|同期|上年同期|以前|过去|往年|原来|当初|[\d一二三四五六七八九十]+年前)")
+_THAN = re.compile(r"^(.{2,}?)比(?![例重率较赛武])(.{2,}?)(?:多|高|少|低|增加|减少|提高|降低)出?了?(?:多少|几)(个百分点|[^\s，。？?的了])?")
+
+
+def strategy_for(q: Query, answerer) -> "Strategy":
+    """The strategy for the form of ``q``."""
+    return {"compare": Compare, "trend": Trend, "difference": Difference, "sum": Sum,
+            "several": Several}.get(q.form, Plain)(answerer)
+
+
+class Strategy:
+    def __init__(self, answerer):
+        self.answerer = answerer
+
+    def answer(self, q: Query) -> Answer:
+        raise NotImplementedError
+
+    def plain(self, q: Query) -> Answer:
+        return self.answerer.answer_query(replace(q, form="plain"))[0]
+
+
+class Plain(Strategy):
+    def answer(self, q: Query) -> Answer:
+        return self.answerer.answer_query(q)[0]
+
+
+# --------------------------------------------------------------------------- compare
+
+class Compare(Strategy):
+    """Each place's figure, found as a plain question of its own; the larger (or smaller) wins."""
+
+    def answer(self, q: Query) -> Answer:
+        places = list(q.places)
+        if len(places) < 2:
+            return self.plain(q)
+        rest = _COMPARE_WORDS.sub(" ", q.text)
+        for p in sorted(places, key=len, reverse=True):
+            rest = rest.replace(p + "市", " ").replace(p, " ")
+        rest = re.sub(r"\s+", " ", rest).strip(" ，,？?")
+        rest = re.sub(r"(?:多|少|高|低|大|小)(?:一些|些|一点)?$", "", rest).strip()
+        asks = "percent" if q.unit_class == "percent" else q.asks if q.asks not in ("other", "what") else "count"
+        base = replace(q, form="plain", asks=asks, yesno=False, more=None, text=rest)
+        base = replace(base, terms=tuple(content_terms(rest, base)) or q.terms)
+        chosen: list[tuple[str, Candidate | None]] = []
+        for place in places:
+            _, cand = self.answerer.answer_query(replace(base, places=(place,), text=f"{place} {rest}"))
+            chosen.append((place, cand))
+        have = [(p, c) for p, c in chosen if c is not None]
+        missing = [p for p, c in chosen if c is None]
+        quote, cites = quote_lines([c for _, c in have])
+        rows = tuple(row(c, c.figure) for _, c in have if c.figure is not None)
+        if missing:
+            head = say("compare_missing", missing="、".join(missing))
+            listed = [f"{p}：{c.text}" for p, c in have]
+            lines = [head] + ([say("compare_found", items="；".join(listed))] if listed else []) + quote
+            text = enforce_verbatim(lines, [c.passage.text for _, c in have] + [q.text])
+            return Answer(False, "", text, tuple(cites), kind="compare", table=rows, head=head, reason="compare")
+        classes = {c.figure.unit_class for _, c in have if c.figure}
+        if len(classes) > 1 or any(c.figure is None or c.figure.value is None for _, c in have):
+            head = say("compare_units", items="；".join(f"{p}：{c.text}" for p, c in have))
+            text = enforce_verbatim([head] + quote, [c.passage.text for _, c in have])
+            return Answer(False, "", text, tuple(cites), kind="compare", table=rows, head=head, reason="units")
+        more = q.more is not False
+        ordered = sorted(have, key=lambda pc: pc[1].figure.value, reverse=more)
+        winner, wc = ordered[0]
+        tie = ordered[0][1].figure.value == ordered[1][1].figure.value
+        items = "；".join(f"{p} {c.text}" + (f"（{c.time}）" if c.time else "") for p, c in ordered)
+        if tie:
+            head = say("compare_tie", items=items)
+            short = "相同，" + wc.text
+        elif q.yesno:
+            first = places[0]
+            word = "更多" if more else "更少"
+            yes = winner == first
+            head = say("compare_yes" if yes else "compare_no", winner=winner, word=word, items=items)
+            short = ("是，" if yes else "不是，") + f"{winner}，{wc.text}"
+        else:
+            most = len(places) > 2 or "最" in q.text
+            key = ("compare_most" if more else "compare_least") if most else ("compare_more" if more else "compare_less")
+            head = say(key, winner=winner, items=items)
+            short = f"{winner}，{wc.text}"
+        lines = [head]
+        years = {(c.passage.date or "")[:4] for _, c in have}
+        if len(years) > 1:
+            lines.append(say("compare_years", years="、".join(sorted(t for t in years if t))))
+        lines += quote
+        text = enforce_verbatim(lines, [c.passage.text + "\n" + (c.passage.date or "") for _, c in have])
+        return Answer(True, short, text, tuple(cites), kind="compare", table=rows, head=head)
+
+
+# --------------------------------------------------------------------------- from-to pairs
+
+def best_pair(answerer, q: Query) -> tuple[Candidate, Figure, Figure] | None:
+    """The best "由A增加到B" pair of the passages found for ``q``: (candidate of B, A, B)."""
+    hits = answerer.retriever.search(q, k=answerer.k)
+    from .context import Context
+    ctx = Context(q, answerer.corpus)
+    best, best_score = None, None
+    for rank, hit in enumerate(hits):
+        p = hit.passage
+        for s, e in split_sentences(p.text, full=True):
+            sentence = p.text[s:e]
+            nsent = normalize(sentence)
+            figs = find_figures(sentence)
+            for a, b, lead_end in from_to_pairs(sentence, figs):
+                lead = nsent[:lead_end]
+                clause_start = max((m.end() for m in re.finditer(r"[，,；;：:。]", lead)), default=0)
+                zones = [(lead[clause_start:], 1.0), (nsent[clause_start:b.end], 0.8), (nsent, 0.4),
+                         (normalize(p.section + p.text), 0.15)]
+                cov = coverage(ctx.weights, zones, q.text)
+                from .candidates import figure_place
+                place = figure_place(sentence, a.start, p.place)
+                pm = figure_place_match(q.places, place, sentence)
+                if pm < 0 or cov < 0.5:
+                    continue
+                score = cov + 0.25 * pm - 0.01 * rank + (0.2 if q.unit and b.unit == q.unit else 0.0)
+                if best_score is None or score > best_score:
+                    zones_b = figure_zones(nsent, b, figs, (), "", "")
+                    c = Candidate(p, rank, 1.0, sentence, s, (a.start, b.end), sentence[a.start:b.end], b.kind, b,
+                                  place, pm, year_of(figure_time(sentence, a.start)), figure_time(sentence, a.start),
+                                  zones_b, ((a, b, lead_end),), tuple(figs))
+                    best, best_score = (c, a, b), score
+    return best
+
+
+class Trend(Strategy):
+    """由多少到多少: the pair a sentence states; 历年/变化: the figure in each report, by date."""
+
+    def answer(self, q: Query) -> Answer:
+        if not re.search(r"由多少|从多少", q.text):
+            over = self._over_reports(q)
+            if over is not None:
+                return over
+        pair = best_pair(self.answerer, q)
+        if pair is None:
+            return self.plain(q)
+        c, a, b = pair
+        label = label_of(c)
+        head = say("trend_pair", before=a.text, after=b.text, label=say("label", label=label) if label else "")
+        quote, cites = quote_lines([c])
+        text = enforce_verbatim([head] + quote, [c.passage.text])
+        rows = (row(c, a) | {"role": "由"}, row(c, b) | {"role": "到"})
+        return Answer(True, f"{a.text}→{b.text}", text, tuple(cites), kind="trend", table=rows, head=head, label=label)
+
+    def _over_reports(self, q: Query) -> Answer | None:
+        if not q.places:
+            return None
+        sub = replace(q, form="plain", asks="count" if q.asks in ("other", "what") else q.asks)
+        g = gazetteer()
+        wanted = set(q.places) | {c for c, prov in g.cities.items() if prov in q.places}
+        found: list[Candidate] = []
+        for src in self.answerer.corpus.sources_about(wanted):
+            decision, _ = self.answerer.best(sub, within=src)
+            if decision.found:
+                found.append(decision.best.candidate)
+        if found:
+            lead = found[0]
+            found = [c for c in found if c.figure is not None and lead.figure is not None
+                     and c.figure.unit_class == lead.figure.unit_class]
+        if len(found) < 2:
+            return None
+        found.sort(key=lambda c: (c.passage.date or "", c.time))
+        head = "；".join(c.text + (f"（{c.time}）" if c.time else "") for c in found)
+        quote, cites = quote_lines(found)
+        text = enforce_verbatim([head] + quote, [c.passage.text + "\n" + (c.passage.date or "") for c in found])
+        rows = tuple(row(c, c.figure) for c in found if c.figure is not None)
+        short = "；".join(f"{c.passage.date or '?'}：{c.text}" for c in found)
+        return Answer(True, short, text, tuple(cites), kind="trend", table=rows, head=head)
+
+
+# --------------------------------------------------------------------------- differences
+
+class Difference(Strategy):
+    """A比B多多少: both figures found as questions of their own, then their difference; 增加了
+    多少 (or 比前一年): the change a 由…到… pair states, or the sentence that states it."""
+
+    def answer(self, q: Query) -> Answer:
+        than = _THAN.search(q.text)
+        if than and not _EARLIER.match(than.group(2)):
+            diff = self._than(q, than)
+            if diff is not None:
+                return diff
+            where = "和".join(q.places)
+            head = say("difference_missing", where=where)
+            return Answer(False, "", head, kind="compute", head=head, reason="difference")
+        pair = best_pair(self.answerer, q)
+        if pair is not None:
+            c, a, b = pair
+            change = (b.value or 0) - (a.value or 0)
+            word = "增加" if change >= 0 else "减少"
+            result = format_like(abs(change), b, operands=(a, b))
+            label = label_of(c)
+            head = say("change", result=result, after=b.text, before=a.text, word=word,
+                       label=f"；{label}" if label else "")
+            quote, cites = quote_lines([c])
+            text = enforce_verbatim([head] + quote, [c.passage.text], computed=[result])
+            rows = (row(c, a) | {"role": "由"}, row(c, b) | {"role": "到"})
+            return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows,
+                          head=head, label=label)
+        return self.plain(q)
+
+    def _than(self, q: Query, m: re.Match) -> Answer | None:
+        left, right = m.group(1), m.group(2)
+        metric = q.text[m.end():].strip(" ？?。")       # 南宁比桂林多多少工会会员: the words after
+        other = other_side(left, right, q)
+        percent = q.unit_class == "percent" or (m.group(3) or "").endswith("百分点")
+        tail = "是百分之多少？" if percent else f"有多少{'' if not q.unit or q.unit == '个百分点' else q.unit}？"
+        picked = []
+        for text in (left, other):
+            sub = self.answerer.resolve(text + metric + tail)
+            if not sub.places:
+                sub = replace(sub, places=q.places)
+            sub = replace(sub, form="plain")
+            _, cand = self.answerer.answer_query(sub)
+            if cand is None or cand.figure is None or cand.figure.value is None:
+                return None
+            picked.append(cand)
+        a, b = picked
+        if a.figure.unit_class != b.figure.unit_class or a.key == b.key:
+            return None
+        diff = a.figure.value - b.figure.value
+        result = format_like(abs(diff), a.figure, operands=(a.figure, b.figure))
+        if percent and a.figure.kind == "percent":
+            result = result.rstrip("%") + "个百分点"
+        word = "多" if diff >= 0 else "少"
+        pa, pb = (c.place or c.passage.place or "" for c in (a, b))
+        named = pa != pb and pa and pb
+        first, second = (f"{pa} {a.text}", f"{pb} {b.text}") if named else (a.text, b.text)
+        which = f"{pa}比{pb}" if named else "前者比后者"
+        head = say("difference", result=result, first=first, second=second, which=which, word=word)
+        quote, cites = quote_lines([a, b])
+        text = enforce_verbatim([head] + quote, [a.passage.text, b.passage.text], computed=[result])
+        rows = (row(a, a.figure) | {"role": "前者"}, row(b, b.figure) | {"role": "后者"})
+        return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows, head=head)
+
+
+def other_side(left: str, right: str, q: Query) -> str:
+    """The question about the right side of 比, in the words of the left side:
+    "推荐表彰的自治区劳模和先进工作者" / "全国劳模和先进工作者" → "推荐表彰的全国劳模和先进工作者";
+    "南宁市工会会员" / "桂林市" → "桂林市工会会员"."""
+    here = [p for p in q.places if p in left]
+    there = [p for p in q.places if p in right]
+    if here and there and here != there and not right.replace(there[0], "").strip("市省 "):
+        return left.replace(here[0], there[0], 1)   # the right side is only another place
+    common = 0
+    while common < min(len(left), len(right)) and left[-1 - common] == right[-1 - common]:
+        common += 1
+    if 2 <= common < len(right):
+        pre = words(left[:len(left) - common])
+        return "".join(pre[:-1]) + right
+    for head in ((words(right) or [right])[-1], right[-2:]):   # 非公企业, or its 企业
+        i = left.find(head)
+        if len(head) >= 2 and i >= 0:
+            lead = "".join(p + "市" for p in q.places) if q.places else ""
+            return lead + right + left[i + len(head):]
+    return right
+
+
+# --------------------------------------------------------------------------- sums and several figures
+
+class Sum(Strategy):
+    """加起来/合计/一共: each place's figure added up, or the figures of one list (分别X和Y);
+    never one operand alone as the total."""
+
+    def answer(self, q: Query) -> Answer:
+        if len(q.places) >= 2:
+            parts = []
+            for place in q.places:
+                sub = replace(q, places=(place,), form="plain", text=_only_place(q, place))
+                _, cand = self.answerer.answer_query(sub)
+                if cand is None:
+                    return self._missing(q)
+                parts.append(cand)
+        else:
+            decision, _ = self.answerer.best(replace(q, form="plain"))
+            if decision.best is None:
+                return self._missing(q)
+            parts = list_mates(decision.best.candidate)
+            if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
+                return self._missing(q)
+        return sum_answer(q, parts)
+
+    def _missing(self, q: Query) -> Answer:
+        what = "、".join(q.places)
+        head = say("sum_missing", what=what)
+        return Answer(False, "", head, kind="compute", head=head, reason="sum")
+
+
+def _only_place(q: Query, place: str) -> str:
+    """The question with one of its places only: 南宁和柳州的会员加起来 → 南宁的会员."""
+    text = q.text
+    for other in q.places:
+        if other != place:
+            text = re.sub(re.escape(other) + r"(?:市|省)?[和与及、跟]?", "", text)
+    return re.sub(r"[和与及、跟](?=的|[一二两三四五六七八九十]个)", "", text)
+
+
+def list_mates(c: Candidate) -> list[Candidate]:
+    """The figures listed with ``c`` in its sentence, of its unit: 分别高达2910万元和3048万元,
+    or 8个…、30个…. Just ``c`` when it is in no list."""
+    f = c.figure
+    if f is None:
+        return [c]
+    s = normalize(c.sentence)
+    same = [g for g in c.figures if g.unit == f.unit and g.kind == f.kind]
+    if len(same) < 2:
+        return [c]
+    i = same.index(f) if f in same else -1
+    if i < 0:
+        return [c]
+    # a run of figures joined by 和/、/及/与 (and 分别 before the run)
+    lo = hi = i
+    while lo > 0 and re.fullmatch(r"[^，。；;,]{0,12}?[和、及与][^，。；;,]{0,12}", s[same[lo - 1].end:same[lo].start]):
+        lo -= 1
+    while hi < len(same) - 1 and re.fullmatch(r"[^，。；;,]{0,12}?[和、及与][^，。；;,]{0,12}", s[same[hi].end:same[hi + 1].start]):
+        hi += 1
+    run = same[lo:hi + 1]
+    if len(run) < 2:
+        return [c]
+    return [replace(c, span=(g.start, g.end), text=g.text, figure=g) for g in run]
+
+
+def sum_answer(q: Query, parts: list[Candidate]) -> Answer:
+    values = [c.figure.value for c in parts if c.figure is not None and c.figure.value is not None]
+    if len(values) != len(parts) or len({c.figure.unit_class for c in parts}) > 1:
+        head = say("sum_missing", what="")
+        return Answer(False, "", head, kind="compute", head=head, reason="sum")
+    total = sum(values)
+    result = format_like(total, parts[0].figure, operands=tuple(c.figure for c in parts))
+    terms = " + ".join((f"{c.place} " if len(q.places) >= 2 and c.place else "") + c.text for c in parts)
+    head = say("sum", result=result, terms=f"{terms} = {result}")
+    quote, cites = quote_lines(parts)
+    text = enforce_verbatim([head] + quote, [c.passage.text for c in parts], computed=[result])
+    rows = tuple(row(c, c.figure) for c in parts)
+    return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows, head=head)
+
+
+class Several(Strategy):
+    """分别是多少: the figures of each place asked, or the figures listed with the best one."""
+
+    def answer(self, q: Query) -> Answer:
+        if len(q.places) >= 2:
+            parts = []
+            for place in q.places:
+                _, cand = self.answerer.answer_query(replace(q, places=(place,), form="plain", text=_only_place(q, place)))
+                if cand is None:
+                    return self.plain(q)
+                parts.append(cand)
+        else:
+            decision, _ = self.answerer.best(replace(q, form="plain"))
+            if not decision.found:
+                return self.plain(q)
+            parts = list_mates(decision.best.candidate)
+            if len(parts) < 2:
+                return self.plain(q)
+        items = "；".join((f"{c.place}：" if len(q.places) >= 2 and c.place else "") + c.text for c in parts)
+        head = say("several", items=items)
+        quote, cites = quote_lines(parts)
+        text = enforce_verbatim([head] + quote, [c.passage.text for c in parts])
+        short = "、".join(c.text for c in parts)
+        rows = tuple(row(c, c.figure) for c in parts if c.figure is not None)
+        return Answer(True, short, text, tuple(cites), kind="several", table=rows, head=head)
+
+
+# --------------------------------------------------------------------------- several questions
+
+class Multi:
+    """Several questions at once: each answered, the later ones in the context of the first."""
+
+    def __init__(self, answerer):
+        self.answerer = answerer
+
+    def answer(self, parts: list[str], earlier: Sequence[str]) -> Answer:
+        answers: list[Answer] = []
+        first: Query | None = None
+        anchor = None
+        context = list(earlier)
+        for part in parts:
+            q = self.answerer.resolve(part, context)
+            if first is not None:
+                q = continue_from(q, first)
+            if q.form == "plain":
+                ans, choice = self.answerer.answer_query(q, anchor)
+            else:
+                ans, choice = strategy_for(q, self.answerer).answer(q), None
+            answers.append(ans)
+            first = first or q
+            anchor = choice or anchor
+            context.append(part)
+        found = all(a.found for a in answers)
+        shorts = [a.short for a in answers if a.found]
+        cites: list[Citation] = []
+        for a in answers:
+            for c in a.citations:
+                if c not in cites:
+                    cites.append(c)
+        lines = []
+        for part, a in zip(parts, answers):
+            lines.append(say("multi_question", question=part.strip()))
+            # a part the reports do not answer says so in one line (its nearest figure would
+            # need a citation of its own)
+            lines.append(a.text if a.found else a.text.splitlines()[0])
+        return Answer(found, "，".join(shorts), "\n".join(lines), tuple(cites), kind="multi",
+                      computed=tuple(x for a in answers for x in a.computed), head=lines[1] if len(lines) > 1 else "",
+                      reason="" if found else "multi")
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+def quote_lines(cands: list[Candidate]) -> tuple[list[str], list[Citation]]:
+    """The quote and source lines of ``cands`` (each sentence once), and their citations."""
+    lines, cites = [], []
+    for c in cands:
+        cite = citation(c)
+        if cite in cites:
+            continue
+        cites.append(cite)
+        lines.append(say("quote", quote=c.sentence))
+        lines.append(source_line(c.passage))
+    return lines, cites
+
+
+def row(c: Candidate, f: Figure) -> dict:
+    """A table row for one figure an answer used."""
+    return {"place": c.place or c.passage.place, "figure": f.text, "value": f.value, "unit": f.unit,
+            "time": c.time or "", "date": c.passage.date, "source": c.passage.source,
+            "section": c.passage.section, "passage_id": c.passage.passage_id, "sentence": c.sentence}
+
+
+def format_like(value: float, like: Figure, unit_hint: str = "", operands: tuple[Figure, ...] = ()) -> str:
+    """Write a computed value the way the report writes its operand: 224800 人 → "22.48万人",
+    with as many decimals as the most precise of ``operands`` needs (76.8万 − 48.74万 = 28.06万)."""
+    text = like.text
+    m = re.search(r"(\d+(?:\.(\d+))?)(?:多|余)?(万|亿)?(?:多|余)?(.*)$", text)
+    decimals = len(m.group(2) or "") if m else 0
+    mult = {"万": 1e4, "亿": 1e8}.get(m.group(3) if m else None, 1)
+    for f in operands:
+        if f.value is not None:
+            scaled_op = f"{f.value / mult:.6f}".rstrip("0").rstrip(".")
+            decimals = max(decimals, len(scaled_op.partition(".")[2]))
+    suffix = (m.group(3) or "") + (m.group(4) or "") if m else like.unit
+    suffix = re.sub(r"^(?:多|余)", "", suffix)
+    scaled = value / mult
+    number = f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{round(scaled):d}"
+    return number + suffix

@@ -1,0 +1,121 @@
+"""Step 1: a question becomes a frozen Query (places, years, what is asked, in what form, unit,
+the words that describe the thing asked); follow-ups are written out in full."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from qa.answer.analysis import analyze, unknown_places, wh_context
+from qa.answer.followup import history_questions, rewrite
+
+
+@pytest.mark.parametrize("question, places, years, asks, form, unit_class", [
+    ("截至2008年6月底，南宁市共有多少个基层工会组织？", ("南宁",), (2008,), "count", "plain", "count"),
+    ("广西基层工会组建率是多少？", ("广西",), (), "percent", "plain", "percent"),
+    ("南通市总工会哪一年建立了困难职工援助中心？", ("南通",), (), "date", "plain", None),
+    ("阜新市委书记是谁？", ("阜新",), (), "name", "plain", None),
+    ("内江和南充，哪个市五年来处理的劳动争议更多？", ("内江", "南充"), (), "count", "compare", None),
+    ("柳州市工会会员数增加了多少万人？", ("柳州",), (), "count", "difference", "people"),
+    ("柳州市工会会员数由多少增加到多少？", ("柳州",), (), "count", "trend", "people"),
+    ("内江市金秋助学筹集了多少资金？", ("内江",), (), "amount", "plain", "money"),
+    ("南寧市有多少基層工會？", ("南宁",), (), "count", "plain", None),
+    ("柳州那两场红利日活动的销售额加起来一共多少万元？", ("柳州",), (), "amount", "sum", "money"),
+    ("泸州、内江、南充三个市，哪个的工会会员最多？", ("泸州", "内江", "南充"), (), "count", "compare", None),
+    ("内江一类、二类工会组织分别有多少个？", ("内江",), (), "count", "several", "count"),
+    ("纽西兰鸡毛松有多高？", (), (), "measure", "plain", "length"),
+    ("帕特纳赫峡谷有多长时间？", (), (), "duration", "plain", "time"),
+])
+def test_what_a_question_asks(question, places, years, asks, form, unit_class):
+    q = analyze(question)
+    assert (q.places, q.years, q.asks, q.form) == (places, years, asks, form)
+    if unit_class is not None:
+        assert q.unit_class == unit_class
+
+
+@pytest.mark.parametrize("question, asks, years, unit_class", [
+    ("2021年宝马全球销量", "count", (2021,), None),      # no 多少: the attribute says what is asked
+    ("2022春运开始时间", "date", (2022,), None),          # a year without 年
+    ("南宁市人口", "count", (), "people"),
+    ("广东2023年GDP", "amount", (2023,), "money"),
+])
+def test_keyword_questions_are_questions_too(question, asks, years, unit_class):
+    q = analyze(question)
+    assert q.keyword and q.asks == asks and q.years == years and q.unit_class == unit_class
+
+
+def test_the_query_is_frozen_and_changed_by_replace():
+    q = analyze("防城港市组建了多少个工会组织？")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.places = ("南宁",)
+    assert dataclasses.replace(q, places=("南宁",)).places == ("南宁",)
+
+
+def test_query_terms_leave_out_places_years_and_question_words():
+    q = analyze("2014年南宁市有多少名职工参加了技能比赛？")
+    assert "南宁" not in q.terms and "多少" not in q.terms and "2014" not in " ".join(q.terms)
+    assert {"职工", "参加"} <= set(q.terms)
+    assert q.counted == "职工" and q.unit == "人"
+
+
+@pytest.mark.parametrize("question, counted, unit_class", [
+    ("内江这五年一共帮了多少户日子困难的工人和劳模？", "工人", "household"),   # the noun after 的
+    ("2018年柳州参加培训的职工中有多少人晋升为高级工？", "晋升", "people"),     # 人 is a measure word
+    ("广西电网公司这三年里考到技能证的人多了大概多少？", None, "people"),      # not the fragment 能证
+    ("汶川地震以后，南充工会从上面要到了多少重建的钱？", "重建", "money"),
+    ("白金汉郡有多少个镇？", "镇", "count"),                                   # one character after 个
+])
+def test_the_noun_counted_and_the_unit_asked(question, counted, unit_class):
+    q = analyze(question)
+    assert q.counted == counted and q.unit_class == unit_class
+    assert "大概" not in q.terms and "达到" not in analyze("企业参与面达到了多少？").terms
+
+
+@pytest.mark.parametrize("text, places", [
+    ("白河市有多少个基层工会组织？", ["白河"]),
+    ("请问青川县的工会会员有多少？", ["青川"]),
+    ("惠民超市呢？", []),          # a union term, not a city called 惠民超
+    ("全市有多少？", []),
+    ("三个市，哪个最多？", []),
+    ("这个城市有多少人？", []),
+    ("北京市有多少个基层工会？", []),  # known to the gazetteer
+])
+def test_places_no_gazetteer_knows_are_still_places(text, places):
+    assert unknown_places(text) == places
+
+
+def test_an_unknown_place_is_one_of_the_query_places():
+    assert analyze("白河市有多少个基层工会组织？").places == ("白河",)
+
+
+def test_the_words_around_the_question_word():
+    assert wh_context("艾宁顿俱乐部成立于哪一年？") == ("艾宁顿俱乐部成立于", "")
+    assert wh_context("南宁有多少人参加了比赛？") == ("南宁有", "人参加了比赛")
+
+
+def test_compare_details():
+    q = analyze("泸州和内江哪个市的职工书屋多？")
+    assert q.form == "compare" and q.more is True and q.asks == "count"
+    assert analyze("哪个市的职工书屋最少？南宁还是柳州？").more is False
+    assert analyze("南宁的会员是不是比柳州多？").yesno
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+def test_follow_ups_are_written_out_in_full():
+    assert rewrite("那绵阳呢？", ["泸州市工会会员有多少？"]) == "绵阳市工会会员有多少？"
+    assert rewrite("惠民超市呢？", ["内江市建了几个困难职工帮扶中心？"]) == "内江惠民超市有多少？"
+    assert rewrite("三类的呢？", ["内江市一类工会组织有多少个？"]) == "内江市三类工会组织有多少个？"
+    assert rewrite("那2012年呢？", ["2008年南宁有多少个基层工会？"]) == "2012年南宁有多少个基层工会？"
+
+
+def test_a_complete_question_takes_a_place_only_when_it_goes_on_from_the_last():
+    assert rewrite("香蕉会不会开拖拉机？", ["北京市有多少基层工会？"]) == "香蕉会不会开拖拉机？"
+    assert rewrite("那会员有多少？", ["南宁市有多少基层工会？"]) == "南宁那会员有多少？"
+    assert rewrite("2012年新发展了多少会员？", ["泸州市工会会员有多少？"]).startswith("泸州")
+
+
+def test_history_comes_in_three_shapes():
+    assert history_questions(["a", ("b", "x"), {"role": "user", "content": "c"},
+                              {"role": "assistant", "content": "d"}, 5, None]) == ["a", "b", "c"]

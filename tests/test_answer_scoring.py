@@ -1,0 +1,219 @@
+"""Steps 4 and 5: fitted weights, one decision; the fitting code on data made up here; the
+shipped weights file; the word resources loaded safely."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from qa.answer.analysis import analyze
+from qa.answer.decide import Decision, Scored, decide, eligible, uncovered
+from qa.answer.features import feature_names
+from qa.answer.scoring import Model, WeightsError, load_model, softmax_share
+from qa.answer.train import (Group, Item, _contains, choose_threshold, decision_features, fit_calibrator,
+                             fit_logit, is_right)
+
+
+# --------------------------------------------------------------------------- the weights file
+
+def test_the_shipped_weights_name_every_feature_and_say_how_they_were_fitted():
+    model = load_model()
+    assert list(model.names) == feature_names()
+    assert {"figure"} <= set(model.scorers)
+    meta = model.meta
+    assert meta["command"].startswith("qa train") and meta["seed"] == 0
+    assert "cmrc/fit" in meta["data"]["sources"] and "cmrc/heldout" in meta["data"]["sources"]
+    never = " ".join(meta["data"]["never_fitted_on"])
+    assert "cmrc2018_trial" in never and "heldout4" in never
+    for fam, cal in model.calibrators.items():
+        assert 0.0 < cal.threshold < 1.0
+
+
+def test_a_weights_file_for_other_features_is_refused_with_the_command_that_fixes_it(tmp_path):
+    d = load_model().to_dict()
+    d["features"] = d["features"][:-1]
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(d), encoding="utf-8")
+    with pytest.raises(WeightsError, match="qa train"):
+        load_model(path)
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(WeightsError, match="qa train"):
+        load_model(path)
+    path.write_text(json.dumps({"features": feature_names()}), encoding="utf-8")
+    with pytest.raises(WeightsError, match="qa train"):
+        load_model(path)
+
+
+def test_the_model_round_trips_and_explains_its_score():
+    model = load_model()
+    again = Model.from_dict(json.loads(json.dumps(model.to_dict())))
+    x = np.linspace(0, 1, len(feature_names()))
+    assert again.scorers["figure"].score(x) == pytest.approx(model.scorers["figure"].score(x), abs=1e-4)
+    parts = model.scorers["figure"].contributions(x)
+    assert parts == sorted(parts, key=lambda p: -abs(p[1]))
+    assert sum(v for _, v in parts) == pytest.approx(model.scorers["figure"].score(x) - model.scorers["figure"].bias)
+
+
+# --------------------------------------------------------------------------- the decision
+
+def test_softmax_share():
+    assert softmax_share([]) == 0.0
+    assert softmax_share([1.0]) == 1.0
+    assert softmax_share([2.0, 2.0]) == pytest.approx(0.5)
+
+
+class _C:
+    """A stand-in candidate: what decide() and eligible() read."""
+
+    def __init__(self, family="figure", place_ok=1.0, year=None, kind="count", text="5个", near_left=""):
+        from qa.answer.candidates import Zones
+        self.family, self.place_ok, self.year, self.kind, self.text = family, place_ok, year, kind, text
+        self.figure = object() if family == "figure" else None
+        self.zones = Zones(near_left=near_left)
+
+
+def test_one_threshold_decides():
+    model = load_model()
+    n = len(feature_names())
+    strong = Scored(_C(), np.ones(n), 30.0)
+    weak = Scored(_C(text="6个"), np.zeros(n), -30.0)
+    d = decide(analyze("有多少个？"), [strong, weak], model)
+    assert isinstance(d, Decision) and d.best is strong and d.runner_up is weak
+    assert d.found == (d.probability >= d.threshold)
+    assert decide(analyze("有多少个？"), [], model).reason == "nothing"
+
+
+def test_hard_rules_another_place_or_year_cannot_answer():
+    q = analyze("2012年南宁有多少会员？")
+    assert eligible(q, _C(place_ok=1.0, year=2012))
+    assert not eligible(q, _C(place_ok=-1.0, year=2012))     # another city's figure
+    assert not eligible(q, _C(place_ok=1.0, year=2010))      # stated for another year
+    assert eligible(q, _C(place_ok=1.0, year=None))          # not said: the features weigh it
+    q = analyze("有多少名职工晋升为技师？")
+    assert not eligible(q, _C(near_left="晋升高级技师"))       # a narrower thing
+    assert eligible(q, _C(near_left="晋升技师"))
+    assert eligible(analyze("有多少名职工晋升为高级技师？"), _C(near_left="晋升高级技师"))
+
+
+class _Corpus:
+    def __init__(self):
+        self.years = frozenset({2008, 2012})
+
+    def covers_place(self, name):
+        return name in ("南宁", "柳州")
+
+    def has_word(self, w):
+        return w in ("网站", "电话")
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("白河市有多少个基层工会？", "place"),
+    ("深圳市有多少会员？", "place"),
+    ("南宁2010年有多少会员？", "year"),
+    ("南宁市总工会网站的网址是什么？", "thing"),
+])
+def test_what_the_reports_do_not_cover_is_refused_before_any_candidate(question, reason):
+    assert uncovered(analyze(question), _Corpus())[0] == reason
+
+
+def test_what_the_reports_cover_passes_the_hard_rules():
+    assert uncovered(analyze("2012年南宁有多少会员？"), _Corpus()) is None
+    assert uncovered(analyze("南宁市总工会的电话是什么？"), _Corpus()) is None
+
+
+# --------------------------------------------------------------------------- fitting
+
+def _group(x, y, gid, variant="asked"):
+    item = Item(gid, "t", "q", ("5",), "r.txt", gid, False)
+    return Group(item, variant, "figure", np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+                 [str(i) for i in range(len(y))])
+
+
+def test_the_conditional_logit_learns_which_feature_marks_the_answer():
+    rng = np.random.default_rng(0)
+    groups = []
+    for g in range(200):
+        x = rng.random((6, 3))
+        right = int(rng.integers(6))
+        x[right, 0] += 1.0              # feature 0 marks the answer, feature 1 is noise
+        y = np.zeros(6)
+        y[right] = 1
+        groups.append(_group(x, y, f"g{g}"))
+    w, _ = fit_logit(groups, l2=0.1)
+    assert w[0] > 2.0 and abs(w[1]) < 1.0
+    top1 = np.mean([g.y[int(np.argmax(g.x @ w))] for g in groups])
+    assert top1 > 0.9
+
+
+def test_calibrator_and_threshold_reach_the_precision_asked():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-3 * z))).astype(float)
+    F = np.column_stack([z, np.ones(2000)])
+    w = fit_calibrator(F, y)
+    assert w[0] > 2.0
+    p = 1 / (1 + np.exp(-(F @ w)))
+    t = choose_threshold(p, y, 0.9)
+    assert y[p >= t].mean() >= 0.9 and (p >= t).mean() > 0.2
+    # weights count: the same answers at twice the weight need the same threshold
+    assert choose_threshold(p, y, 0.9, np.full(2000, 2.0)) == pytest.approx(t)
+
+
+def test_decision_features_skip_copies_of_the_winner():
+    g = _group(np.zeros((3, len(feature_names()))), [1, 1, 0], "g")
+    g.texts = ["5个", "5个", "6个"]
+    f = decision_features(np.array([3.0, 2.0, 1.0]), g)
+    assert f[0] == 3.0 and f[1] == pytest.approx(2.0)          # margin to 6个, not to the copy
+    assert f[-1] == 1.0 and len(f) == 3 + 1
+    f = decision_features(np.array([3.0, 2.0, 1.0]), g, extra=("words_near",))
+    assert len(f) == 5
+
+
+@pytest.mark.parametrize("big, small, ok", [
+    ("体长可达80公分", "80公分", True), ("110次", "10次", False), ("10次", "10次", True),
+    ("2,173个坐席", "2173个", True), ("1.5万", "5万", False),
+])
+def test_containment_does_not_cut_numbers(big, small, ok):
+    assert _contains(big, small) is ok
+
+
+def test_labels():
+    item = Item("x", "cmrc", "q", ("树高可达55米",), "p.txt", "a", False)
+    assert is_right(item, "p.txt", "55米", "55米")                 # the figure of the gold
+    assert not is_right(item, "other.txt", "55米", "55米")         # from another paragraph
+    assert not is_right(item, "p.txt", "5米", "5米")
+    proj = Item("y", "project", "q", ("3135",), "r.txt", "r", False, project=True)
+    assert is_right(proj, "r.txt", "3135个", "3135个") and not is_right(proj, "r.txt", "50个", "50个")
+
+
+# --------------------------------------------------------------------------- word resources
+
+def test_the_word_vectors_are_checked_before_they_are_read(tmp_path):
+    from qa.answer.words import convert_vectors
+    evil = tmp_path / "test.model"
+
+    class Boom:
+        def __reduce__(self):
+            return (print, ("ran code",))
+
+    evil.write_bytes(gzip.compress(pickle.dumps(([Boom()], {}, {}))))
+    with pytest.raises(ValueError, match="SHA-256"):
+        convert_vectors(evil, tmp_path / "out")
+    assert not (tmp_path / "out" / "vectors.npy").exists()
+
+
+def test_the_unpickler_refuses_classes():
+    import io
+    from qa.answer.words import _NoClasses
+
+    class Boom:
+        def __reduce__(self):
+            return (print, ("ran code",))
+
+    with pytest.raises(pickle.UnpicklingError):
+        _NoClasses(io.BytesIO(pickle.dumps(Boom()))).load()
+    assert _NoClasses(io.BytesIO(pickle.dumps((["a 1"], {"k": "v"}, {})))).load() == (["a 1"], {"k": "v"}, {})
