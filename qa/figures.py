@@ -68,12 +68,22 @@ def parse_number(text: str) -> float | None:
     t = fold_width(text).strip()
     if not t:
         return None
-    m = re.fullmatch(r"(\d+(?:,\d{3})*(?:\.\d+)?)(千万|百万|万|亿|千|百)?", t)
+    m = re.fullmatch(r"(\d+(?:,\d{3})*(?:\.\d+)?)(万亿|千万|百万|万|亿|千|百)?", t)
     if m:
         base = parse_arabic(m.group(1))
-        mult = {"千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, None: 1}[m.group(2)]
-        return None if base is None else base * mult
+        return None if base is None else base * _MULTIPLIER[m.group(2)]
+    rough = _ROUGH.fullmatch(t)
+    if rough:
+        # 两三百, 十几, 几十, 数百, 上千: a rough number, taken at its lower end
+        digit = rough.group(1) or ("一" if not rough.group(3) else rough.group(3))
+        return float(_CN_DIGIT.get(digit, 1) * _CN_SMALL.get(rough.group(2) or rough.group(4) or "十",
+                                                           _CN_BIG.get(rough.group(2) or rough.group(4), 10)))
     return parse_chinese_number(t)
+
+
+_MULTIPLIER = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, None: 1}
+ROUGH_CN = r"[一二两三四五六七八九][二三四五六七八九][十百千万]|十几|几[十百千万]|[上数][十百千万]"
+_ROUGH = re.compile(r"([一二两三四五六七八九])[二三四五六七八九]([十百千万])|十几|几([十百千万])|[上数]([十百千万])")
 
 
 # --------------------------------------------------------------------------- units
@@ -84,17 +94,19 @@ UNITS = {
     "家": ["家"], "项": ["项"], "份": ["份"], "条": ["条"], "件": ["件"], "次": ["次"], "场次": ["场次"],
     "场": ["场"], "期": ["期"], "册": ["册"], "本": ["本"], "台": ["台"], "所": ["所"], "座": ["座"],
     "支": ["支"], "届": ["届"], "批": ["批"], "对": ["对"], "起": ["起"], "处": ["处"], "种": ["种"],
-    "类": ["类"], "股": ["股"], "篇": ["篇"], "部": ["部"], "张": ["张"], "辆": ["辆"], "艘": ["艘"],
+    "类": ["类"], "股": ["股"], "篇": ["篇"], "部": ["部"], "张": ["张"], "辆": ["辆"], "艘": ["艘"], "只": ["只"], "头": ["头"], "棵": ["棵", "株"], "例": ["例"],
+    "笔": ["笔"], "单": ["单"], "票": ["票"], "道": ["道"], "分": ["分"], "标准箱": ["万标准箱", "标准箱", "TEU"],
     "架": ["架"], "枚": ["枚"], "栋": ["栋"], "层": ["层"], "套": ["套"], "间": ["间"], "床": ["床"],
     "首": ["首"], "集": ["集"], "卷": ["卷"], "席": ["席"], "班": ["班"], "轮": ["轮"], "片": ["片"],
     "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["岁"], "周年": ["周年"],
-    "元": ["元", "块钱"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
+    "元": ["元", "块钱", "块"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
     "英镑": ["英镑"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
     "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "㎡", "m²"], "公顷": ["公顷"],
     "亩": ["亩"], "公里": ["公里", "千米", "km", "KM", "Km"], "米": ["米", "公尺", "m"],
-    "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"],
+    "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"], "斤": ["斤"],
+    "立方米": ["立方米", "立方", "m³"], "升": ["升"], "毫升": ["毫升", "ml", "mL"],
     "克": ["克", "g"], "小时": ["小时"], "分钟": ["分钟"], "秒": ["秒"], "天": ["天"], "周": ["周"],
-    "个月": ["个月"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
+    "个月": ["个月"], "工作日": ["个工作日", "工作日"], "光年": ["光年"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
     "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"], "节": ["节"], "公里/小时": ["公里/小时", "km/h"],
 }
 _UNIT_OF = {spelling: canon for canon, spellings in UNITS.items() for spelling in spellings}
@@ -107,16 +119,17 @@ UNIT_CLASS = {
     "%": "percent", "百分点": "percent",
     "米": "length", "公里": "length", "厘米": "length", "毫米": "length", "英尺": "length", "英里": "length",
     "平方公里": "area", "平方米": "area", "公顷": "area", "亩": "area",
-    "吨": "weight", "公斤": "weight", "克": "weight",
-    "小时": "time", "分钟": "time", "秒": "time", "天": "time", "周": "time", "个月": "time", "年": "time",
+    "吨": "weight", "公斤": "weight", "克": "weight", "斤": "weight",
+    "立方米": "volume", "升": "volume", "毫升": "volume",
+    "小时": "time", "分钟": "time", "秒": "time", "天": "time", "工作日": "time", "光年": "length", "周": "time", "个月": "time", "年": "time",
     "千瓦时": "energy", "千瓦": "power", "兆瓦": "power", "节": "speed", "公里/小时": "speed",
 }
 
 _PREFIX_Q = r"约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|近乎|±|每[\u4e00-\u9fff]{1,4}?(?=\d)"
 _SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_NUM = rf"(?:{_AR}|[{CN_NUM}]+)"
-_MULT = "(?:千万|百万|万|亿|千|百)"
+_NUM = rf"(?:{_AR}|{ROUGH_CN}|[{CN_NUM}]+)"
+_MULT = "(?:万亿|千万|百万|万|亿|千|百)"
 
 FIGURE_RE = re.compile(
     rf"(?P<pre>{_PREFIX_Q})?"
@@ -136,8 +149,8 @@ _DATE_RE = re.compile(
     rf"(?P<tail>{_DATE_TAIL})?"
     r"|(?:公元前?|第)?(?P<c>\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪" rf"(?P<ctail>{_DATE_TAIL})?"
     r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
-    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日|份|底|初|中旬|上旬|下旬|末)?"
-    r"|(?P<h>[01]?\d|2[0-3])\s*[时:：]\s*(?P<mi>[0-5]\d)\s*分?")
+    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日(?:\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?|份|底|初|中旬|上旬|下旬|末)?"
+    r"|(?P<h>[01]?\d|2[0-3])\s*[时:：点]\s*(?P<mi>[0-5]\d)\s*分?")
 # "存在了1200年", "近1000年来": a number of years, not a year
 _YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
 
@@ -272,7 +285,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             v = parse_number(num)
             add(Figure(text[start - 1:end], start - 1, end, v, _UNIT_OF.get(unit_text or "", ""), "ordinal"))
             continue
-        mult = {"千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2, None: 1}[m.group("mult")]
+        mult = _MULTIPLIER[m.group("mult")]
         if m.group("mult") and not unit_text and not chinese and m.group("mult") in "千百":
             # "3千" alone is rare; "300百" never: a lone 千/百 after digits is a word (千家万户)
             end = m.end("num")
@@ -287,15 +300,19 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         unit = _UNIT_OF.get(unit_text or "", "")
         if unit == "年" and not chinese and re.fullmatch(r"(?:1[5-9]|20)\d{2}", num) and not m.group("num2"):
             continue  # a year the date pass did not take (e.g. part of a code)
+        if unit_text == "块" and chinese and len(num) == 1:
+            continue  # 一块 (together, a piece), not one yuan
         qualifier = "".join(x for x in (m.group("pre"), m.group("inf1"), m.group("inf2"), m.group("suf")) if x)
+        if _ROUGH.fullmatch(num):
+            qualifier += "约"
         if unit in ("%", "百分点"):
             kind = "percent"
         elif UNIT_CLASS.get(unit) == "money":
             kind = "money"
-        elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪") and unit != "":
+        elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪", "工作日") and unit != "":
             # "5年来", "5年前的": a span of time that dates something, not a quantity asked about
             kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) else "duration"
-        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "energy", "power", "speed"):
+        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "volume", "energy", "power", "speed"):
             kind = "measure"
         elif not unit:
             kind = "number"   # no unit: a code, a hotline, a part of a list … seldom an answer

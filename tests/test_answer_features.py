@@ -64,6 +64,9 @@ BETTER = [
     ("respectively", "“9·10”红利日的销售额是多少？", "“4·15”及“9·10”两场活动销售额分别为2910万元和3048万元。",
      "3048万元", "2910万元"),
     ("clause_figures", "建了多少个书屋？", "建书屋52个；培训班30个、讲座12场、展览3次。", "52个", "30个"),
+    ("subject_here", "北盘江全长多少公里？", "南盘江全长914公里。北盘江全长449公里。", "449公里", "914公里"),
+    ("words_segment", "一类工会组织比前一年增加了多少个？",
+     "一类工会组织1563个，比前一年增加了386个；二类工会组织2579个，比前一年增加了756个。", "386个", "756个"),
 ]
 
 
@@ -84,6 +87,8 @@ WORSE = [
     ("in_quotes", "有多少场？", "开展“全市10场职工文化进万家系列活动”，演出52场。", "10场", "52场"),
     ("date_tail", "哪一年成立？", "2011年底停办，2008年成立。", "2011年底", "2008年"),
     ("is_range", "有多少个工种？", "设立8-10个工种，共12个工种。", "8-10个", "12个"),
+    ("number_clash", "第133届广交会有多少个展位？", "第134届广交会有展位7.4万个。第133届有展位7万个。", "7.4万个", "7万个"),
+    ("words_unasked", "企业参与面达到了多少？", "全市企业参与面达87.6%，规模以上企业参与面达93%。", "93%", "87.6%"),
 ]
 
 
@@ -105,6 +110,21 @@ def test_features_about_the_whole_passage_and_rank(corpus):
     # the whole report: the best report among the hits is 0, the others below
     ctx.best_doc_cover = max(ctx.doc_cover(s) for s in ("r.txt", "r1.txt"))
     assert FEATURES["words_report"](q, cs["52个"], ctx) <= 0.0
+
+
+def test_a_subject_the_report_never_names(corpus):
+    class _Corpus:                       # the candidate's whole report
+        text = ""
+
+        def doc_text(self, source):
+            return self.text
+
+    for question, report, expected in [("上海港集装箱吞吐量是多少？", "宁波舟山港完成集装箱吞吐量3530万标准箱。", 1.0),
+                                       ("宁波舟山港集装箱吞吐量是多少？", "宁波舟山港完成集装箱吞吐量3530万标准箱。", 0.0)]:
+        q, cs, ctx = candidates(corpus, question, report)
+        ctx.corpus = _Corpus()
+        ctx.corpus.text = report
+        assert FEATURES["subject_in_report"](q, cs["3530万标准箱"], ctx) == expected
 
 
 def test_missing_and_synonym_and_vector_features(corpus):

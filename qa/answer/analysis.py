@@ -234,7 +234,13 @@ def _asks(text: str) -> tuple[str, bool]:
         return attr[0], True
     if re.search(r"[？?]\s*$", text) or has("yesno", text):
         return "other", False
-    return "other", True
+    # a keyword question (南盘江年径流量, 长沙地铁6号线开通首日客流): a figure, unless it names a
+    # place or a name (发源地, 名称)
+    if re.search(r"(?:地|地点|位置|地址|所在地)$", text):
+        return "place", True
+    if re.search(r"(?:名称|名字|名)$", text):
+        return "what", True
+    return "count", True
 
 
 def _attribute(text: str) -> tuple[str, str | None] | None:
@@ -388,6 +394,8 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
     for org in (q.orgs if q else ()):
         clean = clean.replace(org, " ")
     clean = re.sub(r"[由从]多少.{0,8}?(?:到|至)多少", " ", clean)   # 会员数由多少增加到多少
+    # 比前一年增加了多少: the time compared with is not a word of the thing asked
+    clean = re.sub(r"比(?:前一年|上一年|去年|上年同期|上年|同期|往年|\d+年前|[一二三四五六七八九十]+年前)", " ", clean)
     clean = _TIME_WORDS.sub(" ", clean)
     clean = _QUESTION_WORDS.sub(" ", clean)
     if q is not None and q.form != "plain":
@@ -426,6 +434,7 @@ def _merge_unknown_names(tokens: list[str]) -> list[str]:
     as a surname and a word (林/永康): put them back together."""
     single, _ = surnames()
     stop = stopwords()
+    freq = tokenizer().FREQ
     out: list[str] = []
     run: list[str] = []
     for t in tokens + [""]:
@@ -434,8 +443,10 @@ def _merge_unknown_names(tokens: list[str]) -> list[str]:
             continue
         if len(run) == 1 and run[0] in single and len(t) == 2 and "\u4e00" <= t[0] <= "\u9fff":
             out.append(run[0] + t)          # 林永康
+        elif len(run) >= 2 and all(freq.get(ch, 0) < 10_000 for ch in run):
+            out.append("".join(run))        # 萱侬律: characters seldom used as words of their own
         else:
-            out.append("".join(run)) if len(run) >= 2 else out.extend(run)
+            out.extend(run)                 # 店/月/卡/钱: words, not a name
             if t:
                 out.append(t)
         run = []

@@ -39,6 +39,7 @@ class Zones:
     right: str = ""          # its clause after it (up to the next figure)
     lead: str = ""           # the words before a list's first item (共推荐表彰了…8名、…30名)
     clause: str = ""
+    segment: str = ""        # its part of the sentence between ；/; (一类…1563个，占30%；二类…)
     sentence: str = ""
     before: str = ""         # the paragraph before its sentence in the passage
     context: str = ""        # the article title and the whole passage
@@ -46,8 +47,8 @@ class Zones:
     def graded(self) -> tuple[tuple[str, float], ...]:
         """The zones with how close each is (1 at the figure … 0.2 anywhere in the passage)."""
         return ((self.near_left, 1.0), (self.near_right, 0.95), (self.left, 0.85), (self.right, 0.8),
-                (self.lead, 0.8), (self.clause, 0.65), (self.sentence, 0.45), (self.before, 0.3),
-                (self.context, 0.2))
+                (self.lead, 0.8), (self.clause, 0.65), (self.segment, 0.55), (self.sentence, 0.45),
+                (self.before, 0.3), (self.context, 0.2))
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,15 @@ class Candidate:
     zones: Zones = field(default_factory=Zones, compare=False, repr=False)
     pairs: tuple = field(default=(), compare=False, repr=False)   # from-to pairs of its sentence
     figures: tuple = field(default=(), compare=False, repr=False)  # every figure of its sentence
-    role_gap: int = -1          # a name: characters between it and the role asked (-1: no role)
+    role_gap: int = -1          # a name: characters between it and the role asked (-1: not next to it)
+    role_asked: bool = False    # the question asks who holds a role (书记, 导演 …)
 
     @property
     def family(self) -> str:
         """Which fitted weights score it: figure, role (a name next to the role asked), name
         (any person named), or span (quoted names, lists, organisations)."""
         if self.kind == "name":
-            return "role" if self.role_gap >= 0 else "name"
+            return "role" if self.role_asked else "name"
         return "span" if self.kind in ("org", "quoted", "list") else "figure"
 
     @property
@@ -121,6 +123,8 @@ def unit_fits(q: Query, f: Figure) -> bool:
     if q.unit and f.unit == q.unit:
         return True
     fclass = f.unit_class
+    if q.unit_class == "speed" and fclass == "length":
+        return True                      # 时速350公里
     if q.unit_class and q.unit_class != "count":
         return fclass == q.unit_class or not f.unit
     if not f.unit:
@@ -153,6 +157,13 @@ def year_of(text: str) -> int | None:
 
 
 # --------------------------------------------------------------------------- making candidates
+
+def segment_of(sentence: str, start: int, end: int) -> str:
+    """The part of ``sentence`` around [start, end) between semicolons."""
+    lo = max(sentence.rfind("；", 0, start), sentence.rfind(";", 0, start)) + 1
+    hi = min([i for i in (sentence.find("；", end), sentence.find(";", end)) if i >= 0] or [len(sentence)])
+    return sentence[lo:hi]
+
 
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     lo = max((m.end() for m in _BOUNDARY.finditer(sentence, 0, start)), default=0)
@@ -231,7 +242,8 @@ def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) 
         nxt = min([g.start for g in dates if g.start >= f.end] + [len(nsent)])
         prv = max([g.end for g in dates if g.end <= f.start] + [c_lo])
         after, ahead = nsent[f.end:nxt], nsent[prv:f.start]
-        return Zones(ahead[-10:], after[:12], ahead, after, "", clause, nsent, before, context)
+        return Zones(ahead[-10:], after[:12], ahead, after, "", clause, segment_of(nsent, f.start, f.end), nsent,
+                     before, context)
     left = nsent[max(prev_end, c_lo):f.start]
     lead = ""
     if prev_end > c_lo:
@@ -250,7 +262,8 @@ def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) 
     if next_start < c_hi and "、" in right:
         # "高级工程师12名、工程师35名": the words after 、 name the next figure
         right = right[:right.index("、")]
-    return Zones(left[-10:], right[:10], left, right, lead, clause, nsent, before, context)
+    return Zones(left[-10:], right[:10], left, right, lead, clause, segment_of(nsent, f.start, f.end), nsent,
+                 before, context)
 
 
 # --------------------------------------------------------------------------- names and spans
@@ -304,9 +317,8 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
             for name, (a, b) in names_around(nsent, m.start(), m.end()):
                 gap = a - m.end() if a >= m.end() else m.start() - b
                 spans[(a, b)] = min(max(gap, 0), spans.get((a, b), 99))
-    if not q.roles:                       # no role asked: anyone the sentence names
-        for a, b in person_names(nsent):
-            spans.setdefault((a, b), -1)
+    for a, b in person_names(nsent):      # and anyone else the sentence names
+        spans.setdefault((a, b), -1)
     out = []
     for (a, b), gap in spans.items():
         name = nsent[a:b]
@@ -314,9 +326,10 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
             continue          # a name the question gives is not its answer
         c_lo, c_hi = clause_bounds(nsent, a, b)
         z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], nsent, before, context)
+                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "name", None, p.place,
-                             place_match(q.places, p.place, p.text), None, "", z, role_gap=gap))
+                             place_match(q.places, p.place, p.text), None, "", z, role_gap=gap,
+                             role_asked=bool(q.roles)))
     return out
 
 
@@ -384,7 +397,7 @@ def _orgs(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidat
             continue
         c_lo, c_hi = clause_bounds(nsent, a, b)
         z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], nsent, before, context)
+                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "org", None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z))
     return out
@@ -406,7 +419,7 @@ def _spans(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
             continue
         c_lo, c_hi = clause_bounds(nsent, a, b)
         z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], nsent, before, context)
+                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
         text = sentence[a:b].strip("“”\"《》「」") if kind == "quoted" else sentence[a:b]
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), text, kind, None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z))

@@ -81,6 +81,11 @@ class Corpus:
         return sorted(s for s, about in self.source_places.items() if any(p in about for p in places))
 
     # ---- character pairs ---------------------------------------------------------
+    def has_bigram(self, gram: str) -> bool:
+        """Whether the pair of characters occurs in the reports (in the passages counted)."""
+        self.bigram_idf(gram)
+        return self._bigram_df.get(gram, 0) > 0
+
     def bigram_idf(self, gram: str) -> float:
         if self._bigram_df is None:
             passages = self.data.passages

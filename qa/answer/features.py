@@ -88,6 +88,42 @@ def words_clause(q: Query, c: Candidate, ctx: Context) -> float:
 
 
 @feature
+def words_segment(q: Query, c: Candidate, ctx: Context) -> float:
+    """The question's words in the candidate's part of the sentence between semicolons
+    (一类工会组织1563个，占30%，比前一年增加了386个；二类…: 一类 is 386个's)."""
+    return coverage(ctx.weights, [(c.zones.segment, 1.0)], q.text, c.zones.sentence)
+
+
+@feature
+def words_unasked(q: Query, c: Candidate, ctx: Context) -> float:
+    """Words right before the figure that the question does not have (规模以上企业参与面93% for
+    企业参与面: 规模以上 says it is another figure): their characters / 8, at most 1. Scope and
+    qualifier words (全市, 共, 达, 约) do not count."""
+    if c.figure is None:
+        return 0.0
+    return min(_unasked_chars(c.zones.left, q.terms, q.text) / 8.0, 1.0)
+
+
+_SCOPE = re.compile(r"全市|全区|全省|全县|全国|本市|该市|其中|目前|截至|已经|先后|共计|总计|合计|累计|分别|达到|共|已|达|为|有|是|了|的|和|及|与|在|对|把|将|被|约|近|超过|逾")
+
+
+@functools.lru_cache(maxsize=8192)
+def _unasked_chars(left: str, terms: tuple, question: str) -> int:
+    rest = left
+    for t in sorted(terms, key=len, reverse=True):
+        if len(t) >= 2 or t in rest:
+            rest = rest.replace(t, " ")
+    n = 0
+    for w in words(rest):
+        if _SCOPE.fullmatch(w) or w in question or re.search(r"\d", w):
+            continue
+        if any(match(t, w, question) >= 0.7 for t in terms if len(t) >= 2):
+            continue
+        n += len(w)
+    return n
+
+
+@feature
 def words_sentence(q: Query, c: Candidate, ctx: Context) -> float:
     """The question's words anywhere in the candidate's sentence."""
     return coverage(ctx.weights, [(c.zones.sentence, 1.0)], q.text, c.zones.sentence)
@@ -105,6 +141,50 @@ def words_report(q: Query, c: Candidate, ctx: Context) -> float:
     """How much of the question the candidate's whole report holds, against the best report
     among the hits (0 for the best, negative for the others)."""
     return ctx.doc_cover(c.passage.source) - ctx.best_doc_cover
+
+
+@feature
+def subject_here(q: Query, c: Candidate, ctx: Context) -> float:
+    """Whether the question's weightiest word (its subject, mostly: 北盘江 of 北盘江全长多少公里)
+    stands where it can be the figure's subject: 1 in its sentence, 0.6 in the article's title,
+    0.3 elsewhere in the passage, 0 nowhere (the figure is then likely another thing's)."""
+    if not ctx.weights:
+        return 0.0
+    subject = max(ctx.weights, key=lambda t: (ctx.weights[t], len(t)))
+    z = c.zones
+    if match(subject, z.sentence, q.text) >= 0.7:
+        return 1.0
+    if c.passage.section and match(subject, c.passage.section, q.text) >= 0.7:
+        return 0.6
+    if match(subject, z.context, q.text) >= 0.7:
+        return 0.3
+    return 0.0
+
+
+@feature
+def subject_in_report(q: Query, c: Candidate, ctx: Context) -> float:
+    """1 when the question's weightiest word appears nowhere in the candidate's whole report
+    (上海港 asked, a report about 宁波舟山港): the figure is another thing's."""
+    if not ctx.weights:
+        return 0.0
+    subject = max(ctx.weights, key=lambda t: (ctx.weights[t], len(t)))
+    return 0.0 if match(subject, ctx.corpus.doc_text(c.passage.source), q.text) >= 0.7 else 1.0
+
+
+@feature
+def number_clash(q: Query, c: Candidate, ctx: Context) -> float:
+    """The question gives a number (第133届, 6号线) that the candidate's sentence does not have,
+    while the sentence has another number of the same measure word (第134届): 1."""
+    from ..figures import find_figures
+    asked = [f for f in find_figures(q.text) if f.unit and f.kind not in ("year", "date") and f.value is not None]
+    if not asked:
+        return 0.0
+    here = [f for f in c.figures if f.unit]
+    for f in asked:
+        same = [g for g in here if g.unit == f.unit and g.kind == f.kind]
+        if same and all(g.value != f.value for g in same):
+            return 1.0
+    return 0.0
 
 
 @feature

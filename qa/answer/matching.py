@@ -151,7 +151,7 @@ def bigram_share(grams: dict[str, float], text: str) -> float:
 
 
 def idf(df: int | None, n: int) -> float:
-    """BM25's idf of a word in ``df`` of ``n`` passages (a word the index does not hold: 1.5)."""
-    if df is None:
-        return 1.5
+    """BM25's idf of a word in ``df`` of ``n`` passages; a word the index does not hold at all is
+    the rarest there is (df 0): if the reports do not use it, a passage lacking it says so."""
+    df = df or 0
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))

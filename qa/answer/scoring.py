@@ -97,11 +97,12 @@ class Model:
     def from_dict(cls, d: dict, where: str = WEIGHTS_FILE) -> "Model":
         try:
             names = tuple(d["features"])
-            missing = [n for n in names if n not in feature_names()]
             if list(names) != feature_names():
-                missing = missing or [n for n in feature_names() if n not in names]
-            if missing:
-                raise WeightsError(f"{where} 中的特征 {', '.join(missing)} 在代码中不存在；请运行 `qa train` 重新拟合")
+                extra = [n for n in names if n not in feature_names()]
+                lacking = [n for n in feature_names() if n not in names]
+                detail = "；".join(x for x in (f"代码中没有 {', '.join(extra)}" if extra else "",
+                                               f"权重中没有 {', '.join(lacking)}" if lacking else "") if x) or "顺序不同"
+                raise WeightsError(f"{where} 的特征与代码不一致（{detail}）；请运行 `qa train` 重新拟合")
             scorers, calibrators = {}, {}
             for fam, spec in d["families"].items():
                 w = np.array([float(spec["weights"].get(n, 0.0)) for n in names])

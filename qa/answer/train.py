@@ -96,9 +96,9 @@ def squad_items(path: Path, name: str, seed: int) -> tuple[dict[str, str], list[
     return paragraphs, items
 
 
-def project_items(files: list[Path], seed: int) -> list[Item]:
-    """The project's question sets over the bundled reports; one report (and a fifth of the
-    questions no report answers) kept out of fitting."""
+def project_items(files: list[Path], seed: int, name: str = "project") -> list[Item]:
+    """Question sets in the dev.jsonl format over one folder of reports; a fifth of the reports
+    (at least one; and a fifth of the questions no report answers) kept out of fitting."""
     rows = []
     for f in files:
         if f.exists():
@@ -109,11 +109,23 @@ def project_items(files: list[Path], seed: int) -> list[Item]:
     items = []
     for stem, r in rows:
         src = r.get("source")
-        group = f"project:{src}" if src else f"project:{stem}:{r['id']}"
+        group = f"{name}:{src}" if src else f"{name}:{stem}:{r['id']}"
         held = src in held_reports if src else _held_out(group, seed)
-        items.append(Item(f"{stem}:{r['id']}", "project", r["question"], tuple(r.get("must") or ()), src, group, held,
+        items.append(Item(f"{stem}:{r['id']}", name, r["question"], tuple(r.get("must") or ()), src, group, held,
                           found=bool(r.get("found", True)), project=True, history=tuple(r.get("history") or ())))
     return items
+
+
+# The question sets written for the project (dev.jsonl format), each over its folder of reports:
+# the bundled reports, and texts written in the styles of news, encyclopedia and web pages.
+# The blind sets (bench/questions/heldout4.jsonl, bench/questions/ood) are never among them.
+QUESTION_SETS = {
+    "project": (ROOT / "seeds", [SHARED / "eval" / "dev.jsonl"] +
+                [ROOT / "bench" / "questions" / f"{n}.jsonl" for n in ("extra", "heldout", "heldout2", "heldout3")] +
+                [ROOT / "bench" / "training" / "reports_train.jsonl"]),
+    "written": (ROOT / "bench" / "training" / "written" / "reports",
+                [ROOT / "bench" / "training" / "written" / "questions.jsonl"]),
+}
 
 
 # --------------------------------------------------------------------------- labels
@@ -159,6 +171,20 @@ class Group:
     texts: list = field(default_factory=list)
 
 
+def code_hash() -> str:
+    """A hash of the code and word lists that make candidates and features: collected groups
+    from another version are collected again."""
+    pkg = Path(__file__).resolve().parents[1]
+    files = [pkg / "figures.py", pkg / "lexicon.py", pkg / "retriever.py", pkg / "passages.py", pkg / "reports.py"]
+    files += sorted((pkg / "answer").glob("*.py")) + sorted((pkg / "data").glob("*.t*"))
+    h = hashlib.sha1()
+    for f in files:
+        if f.name not in ("train.py", "scoring.py", "strategies.py"):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def save_groups(groups: list[Group], path: Path) -> None:
     """The collected groups as plain files (an .npz without pickle and a JSON list)."""
     x = np.vstack([g.x for g in groups]) if groups else np.zeros((0, len(feature_names())))
@@ -166,7 +192,8 @@ def save_groups(groups: list[Group], path: Path) -> None:
     sizes = np.array([len(g.y) for g in groups], dtype=np.int64)
     np.savez(path.with_suffix(".npz"), x=x, y=y, sizes=sizes)
     meta = [{"item": g.item.id, "variant": g.variant, "family": g.family, "texts": g.texts} for g in groups]
-    path.with_suffix(".json").write_text(json.dumps({"features": feature_names(), "groups": meta}, ensure_ascii=False),
+    path.with_suffix(".json").write_text(json.dumps({"features": feature_names(), "code": code_hash(), "groups": meta},
+                                                    ensure_ascii=False),
                                          encoding="utf-8")
 
 
@@ -177,7 +204,7 @@ def load_groups(path: Path, items: dict[str, Item]) -> list[Group] | None:
         arr = np.load(path.with_suffix(".npz"), allow_pickle=False)
     except (OSError, ValueError):
         return None
-    if meta["features"] != feature_names():
+    if meta["features"] != feature_names() or meta.get("code") != code_hash():
         return None
     x, y, sizes = arr["x"], arr["y"], arr["sizes"]      # read each array once
     bounds = np.concatenate([[0], np.cumsum(sizes)])
@@ -364,14 +391,16 @@ def fit_family(groups: list[Group], folds: int, l2: float, target: float, seed: 
             if fold_of[g.item.group] == k:
                 oof[i] = g.x @ w
     w, _ = fit_logit(groups, l2)
+    asked = [i for i, g in enumerate(groups) if g.variant == "asked" and g.y.any()]
+    top1_possible = float(np.mean([groups[i].y[int(np.argmax(oof[i]))] > 0 for i in asked])) if asked else None
     # the refusal is fitted where "the candidate is the answer" is well defined: short gold
     # answers, the project's questions, and the questions asked without their paragraph
     use = [i for i, g in enumerate(groups) if decisive(g)]
     groups, oof = [groups[i] for i in use], [oof[i] for i in use]
     F = np.vstack([decision_features(s, g) for s, g in zip(oof, groups)])
     right = np.array([float(g.y[int(np.argmax(s))] > 0) for s, g in zip(oof, groups)])
-    # the reports are what the assistant is for: their questions weigh PROJECT_WEIGHT times a
-    # reading-comprehension question in the refusal
+    # the project's own questions (on the reports, and on texts written in the styles the
+    # assistant meets) weigh PROJECT_WEIGHT times a reading-comprehension question in the refusal
     sw = np.array([PROJECT_WEIGHT if g.item.project else 1.0 for g in groups])
     # the threshold is chosen on out-of-fold probabilities of the calibrator too
     p = np.zeros(len(groups))
@@ -383,6 +412,7 @@ def fit_family(groups: list[Group], folds: int, l2: float, target: float, seed: 
     threshold = choose_threshold(p, right, target, sw)
     answered = p >= threshold
     stats = {"groups": len(groups), "with_right_candidate": int(sum(g.y.any() for g in groups)),
+             "oof_top1_where_possible": round(top1_possible, 4) if top1_possible is not None else None,
              "candidates": int(sum(len(g.y) for g in groups)),
              "oof_top1_right": round(float(right.mean()), 4) if len(right) else None,
              "oof_answered": round(float(answered.mean()), 4) if len(right) else None,
@@ -421,9 +451,6 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
     sources = {}
     cmrc_p, cmrc = squad_items(SHARED / "extbench" / "train" / "cmrc2018_train.json", "cmrc", seed)
     xq_p, xq = squad_items(SHARED / "extbench" / "train" / "xquad.zh.json", "xquad", seed)
-    project_files = [SHARED / "eval" / "dev.jsonl"] + \
-        [ROOT / "bench" / "questions" / f"{n}.jsonl" for n in ("extra", "heldout", "heldout2", "heldout3")]
-    proj = project_items(project_files, seed)
     if limit:
         cmrc, xq = cmrc[:limit], xq[:max(limit // 8, 50)]
     groups: dict[str, list[Group]] = {}
@@ -441,19 +468,24 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
                 groups[key] = collect(answerer, part, progress=progress, label=key)
                 save_groups(groups[key], cache)
             sources[key] = {"questions": len(part), "paragraphs": len(used)}
-    seeds_index = work / "seeds-index"
-    build_index(ROOT / "seeds", seeds_index, progress=False)
-    answerer = Assistant.load(seeds_index).answerer
-    for held in (False, True):
-        part = [i for i in proj if i.held_out == held]
-        key = f"project/{'heldout' if held else 'fit'}"
-        cache = work / f"groups-project-{'heldout' if held else 'fit'}"
-        groups[key] = load_groups(cache, {i.id: i for i in part}) if reuse else None
-        if groups[key] is None:
-            groups[key] = collect(answerer, part, progress=progress, label=key)
-            save_groups(groups[key], cache)
-        sources[key] = {"questions": len(part), "reports_held_out": sorted({i.report for i in part if i.report})
-                        if held else None}
+    for name, (folder, files) in QUESTION_SETS.items():
+        items = project_items(files, seed, name)
+        if not items or not folder.is_dir():
+            continue
+        index = work / f"{name}-index"
+        build_index(folder, index, progress=False)
+        answerer = None
+        for held in (False, True):
+            part = [i for i in items if i.held_out == held]
+            key = f"{name}/{'heldout' if held else 'fit'}"
+            cache = work / f"groups-{name}-{'heldout' if held else 'fit'}"
+            groups[key] = load_groups(cache, {i.id: i for i in part}) if reuse else None
+            if groups[key] is None:
+                answerer = answerer or Assistant.load(index).answerer
+                groups[key] = collect(answerer, part, progress=progress, label=key)
+                save_groups(groups[key], cache)
+            sources[key] = {"questions": len(part), "files": [str(f.relative_to(ROOT.parent)) for f in files if f.exists()],
+                            "reports_held_out": sorted({i.report for i in part if i.report}) if held else None}
     fit_groups = [g for k, gs in groups.items() if k.endswith("/fit") for g in gs]
     families = {}
     for fam in FAMILIES:
