@@ -139,13 +139,19 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     period = m.group(0) if m else None
     form = _form(text, found_places)
     asks, keyword = _asks(text)
+    if form in ("compare", "sum", "difference", "trend") and asks in ("what", "other", "list", "org", "place"):
+        asks = "count"                      # 哪个市的职工书屋多: the figures are what is compared
+    if asks in ("what", "other") and re.search(r"(?:叫什么|是哪位|是什么人|叫啥)(?:名字)?[？?]?\s*$", text) and _roles(text):
+        asks = "name"                      # 阜新市的市长叫什么？
     unit, unit_class, dimension = _unit(text, asks)
     counted = _counted(text, form, places)
     if unit is None and unit_class is None and re.search(
             r"的人(?:数)?(?:多了|少了|增加了|减少了|有|是|为|达到?|共)?(?:大概|大约|一共|总共)?(?:多少|几)", text):
         unit_class = "people"   # 考到证的人多了多少
     if unit is None and unit_class is None and asks in ("count", "amount", "measure", "percent", "duration"):
-        attr = _attribute(text)
+        # the attribute asked about: the noun counted, or the words right before the question
+        # word (职工…的经济效益更多 asks for 效益, not for 职工)
+        attr = _attribute(text if keyword else (counted or wh_context(text)[0][-6:] or text))
         if attr and attr[1]:
             unit_class = attr[1]
     if unit is None and unit_class is None and counted and asks == "count":
@@ -157,8 +163,6 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
         asked = [w for w in (counted, before.group(1) if before else None) if w]
         if re.search(r"多少[\u4e00-\u9fff]{0,6}?的?(?:钱|资金|经费|金额)", text) or any(_MONEY_WORDS.search(w) for w in asked):
             unit_class = "money"
-    if form in ("compare", "sum", "difference", "trend") and asks in ("what", "other", "list", "org", "place"):
-        asks = "count"                      # 哪个市的职工书屋多: the figures are what is compared
     if asks == "count":
         if unit_class == "money":
             asks = "amount"

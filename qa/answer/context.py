@@ -110,12 +110,23 @@ class Context:
         self.grams = question_grams(query, corpus)
         self._doc_cover: dict[str, float] = {}
         self.best_doc_cover = 0.0            # the best report's doc_cover among the hits (set by rank)
+        self.subject = subject_of(query, self.weights)
 
     def doc_cover(self, source: str) -> float:
         """How much of the question a whole report holds."""
         if source not in self._doc_cover:
             self._doc_cover[source] = coverage(self.weights, [(self.corpus.doc_text(source), 1.0)], self.query.text)
         return self._doc_cover[source]
+
+
+def subject_of(q: Query, weights: dict[str, float]) -> str | None:
+    """What the question is about: its weightiest word among the specific ones (a name, a
+    place, a rare word: 北盘江, 宁波舟山港), not a common word a paraphrase may have brought in
+    (日子 of 日子困难的工人)."""
+    from ..lexicon import gazetteer, tokenizer
+    freq = tokenizer().FREQ
+    specific = [t for t in weights if len(t) >= 2 and (freq.get(t, 0) < 2000 or gazetteer().is_place(t))]
+    return max(specific, key=lambda t: (weights[t], len(t))) if specific else None
 
 
 def term_weights(q: Query, corpus: Corpus) -> dict[str, float]:

@@ -104,7 +104,8 @@ def words_unasked(q: Query, c: Candidate, ctx: Context) -> float:
     return min(_unasked_chars(c.zones.left, q.terms, q.text) / 8.0, 1.0)
 
 
-_SCOPE = re.compile(r"全市|全区|全省|全县|全国|本市|该市|其中|目前|截至|已经|先后|共计|总计|合计|累计|分别|达到|共|已|达|为|有|是|了|的|和|及|与|在|对|把|将|被|约|近|超过|逾")
+_SCOPE = re.compile(r"全市|全区|全省|全县|全国|本市|该市|其中|目前|截至|已经|先后|共计|总计|合计|累计|分别|达到|共|已|达|为|有|是|了|的|和|及|与|在|对|把|将|被|约|近|超过|逾|"
+                    r"由|从|增加|增长|提高|提升|上升|减少|下降|降低|增至|增加到|提高到|到|至|年前|前|后|以来|同比|比")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -148,9 +149,9 @@ def subject_here(q: Query, c: Candidate, ctx: Context) -> float:
     """Whether the question's weightiest word (its subject, mostly: 北盘江 of 北盘江全长多少公里)
     stands where it can be the figure's subject: 1 in its sentence, 0.6 in the article's title,
     0.3 elsewhere in the passage, 0 nowhere (the figure is then likely another thing's)."""
-    if not ctx.weights:
+    subject = ctx.subject
+    if not subject:
         return 0.0
-    subject = max(ctx.weights, key=lambda t: (ctx.weights[t], len(t)))
     z = c.zones
     if match(subject, z.sentence, q.text) >= 0.7:
         return 1.0
@@ -165,9 +166,9 @@ def subject_here(q: Query, c: Candidate, ctx: Context) -> float:
 def subject_in_report(q: Query, c: Candidate, ctx: Context) -> float:
     """1 when the question's weightiest word appears nowhere in the candidate's whole report
     (上海港 asked, a report about 宁波舟山港): the figure is another thing's."""
-    if not ctx.weights:
+    subject = ctx.subject
+    if not subject:
         return 0.0
-    subject = max(ctx.weights, key=lambda t: (ctx.weights[t], len(t)))
     return 0.0 if match(subject, ctx.corpus.doc_text(c.passage.source), q.text) >= 0.7 else 1.0
 
 

@@ -71,12 +71,15 @@ class Compare(Strategy):
             rest = rest.replace(p + "市", " ").replace(p, " ")
         rest = re.sub(r"\s+", " ", rest).strip(" ，,？?")
         rest = re.sub(r"(?:多|少|高|低|大|小)(?:一些|些|一点)?$", "", rest).strip()
-        asks = "percent" if q.unit_class == "percent" else q.asks if q.asks not in ("other", "what") else "count"
-        base = replace(q, form="plain", asks=asks, yesno=False, more=None, text=rest)
-        base = replace(base, terms=tuple(content_terms(rest, base)) or q.terms)
         chosen: list[tuple[str, Candidate | None]] = []
         for place in places:
-            _, cand = self.answerer.answer_query(replace(base, places=(place,), text=f"{place} {rest}"))
+            # each place's figure, asked as a question of its own (桂林工会会员有多少？)
+            tail = "是多少？" if q.unit_class == "percent" or q.asks == "percent" else "有多少？"
+            sub = self.answerer.resolve(f"{place}{rest}{tail}")
+            sub = replace(sub, places=(place,), form="plain", years=sub.years or q.years,
+                          unit=sub.unit or q.unit, unit_class=sub.unit_class or q.unit_class,
+                          asks=sub.asks if sub.asks != "other" else "count")
+            _, cand = self.answerer.answer_query(sub)
             chosen.append((place, cand))
         have = [(p, c) for p, c in chosen if c is not None]
         missing = [p for p, c in chosen if c is None]
