@@ -14,8 +14,8 @@ from qa.answer.analysis import analyze
 from qa.answer.decide import Decision, Scored, decide, eligible, uncovered
 from qa.answer.features import feature_names
 from qa.answer.scoring import Model, WeightsError, load_model, softmax_share
-from qa.answer.train import (Group, Item, _contains, choose_threshold, decision_features, fit_calibrator,
-                             fit_logit, is_right)
+from qa.answer.train import (DECISION_EXTRA, Group, Item, _contains, choose_threshold, decision_features,
+                             fit_calibrator, fit_logit, is_right)
 
 
 # --------------------------------------------------------------------------- the weights file
@@ -168,7 +168,7 @@ def test_decision_features_skip_copies_of_the_winner():
     g.texts = ["5个", "5个", "6个"]
     f = decision_features(np.array([3.0, 2.0, 1.0]), g)
     assert f[0] == 3.0 and f[1] == pytest.approx(2.0)          # margin to 6个, not to the copy
-    assert f[-1] == 1.0 and len(f) == 3 + 1
+    assert f[-1] == 1.0 and len(f) == 3 + len(DECISION_EXTRA) + 1
     f = decision_features(np.array([3.0, 2.0, 1.0]), g, extra=("words_near",))
     assert len(f) == 5
 
