@@ -32,6 +32,11 @@ class IndexCorrupt(QAError):
     """The index on disk is damaged, from another format version, or incomplete."""
 
 
+class NotAnIndex(QAError):
+    """The index folder asked for holds something else (reports, notes, a file): a build
+    would replace it, so it refuses and touches nothing."""
+
+
 class EmbedderMismatch(QAError):
     """The index was built with another embedder than the one asked for."""
 

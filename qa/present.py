@@ -462,14 +462,18 @@ class Library:
         """Build or update the index when it is missing or stale, print the summary, load it.
 
         Raises QAError when there is no usable index (a failed update of an existing index is
-        printed and the old index is used).
+        printed and the old index is used), and NotAnIndex when the index folder holds
+        something else (nothing there is touched).
         """
         from . import build_index
+        from .errors import NotAnIndex
         out = out or sys.stderr
         with self.lock:
             try:
                 res = build_index(self.reports, self.index, full=False, progress=progress, wait=60.0)
                 print(res.summary(), file=out, flush=True)
+            except NotAnIndex:
+                raise
             except QAError as exc:
                 print(f"错误：索引更新失败：{exc}", file=out, flush=True)
                 res = None

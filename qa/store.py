@@ -34,7 +34,7 @@ import numpy as np
 
 from . import __version__
 from .embedders import BUILTIN_ID, Embedder, LsaEmbedder, SentenceTransformerEmbedder, is_builtin
-from .errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, QAError, ReportError
+from .errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, NotAnIndex, QAError, ReportError
 from .lexicon import data_hash, tokenize, tokenizer
 from .passages import ChunkParams, Passage, chunk_report
 from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports, parse_report
@@ -462,6 +462,41 @@ class BuildResult:
         return "\n".join(lines)
 
 
+# Every file a build writes into an index folder (manifest.tmp only for a moment).
+INDEX_FILES = frozenset({"manifest.json", "manifest.tmp", "passages.jsonl", "vectors.faiss", "bm25.npz",
+                         "bm25_vocab.json", "figures.jsonl", "embedder.json", "embedder_idf.npy",
+                         "embedder_components.npy"})
+
+
+def check_replaceable(folder: Path) -> None:
+    """Raise :class:`NotAnIndex` unless a build may replace ``folder``.
+
+    A build replaces the whole folder, so it may only replace what it made: a folder its own
+    manifest marks as an index, or one holding nothing but index files (an index with a
+    damaged or deleted manifest), or an empty one; or write where nothing is yet. Anything
+    else (the reports folder, a folder of notes, a file, a symlink) is refused untouched.
+    """
+    folder = Path(folder)
+    fix = "请用 --index 指定新的或空的目录，或已有的索引目录"
+    if folder.is_symlink():
+        raise NotAnIndex(f"索引目录 {folder} 是符号链接；构建会替换它，已停止，未做任何改动。{fix}")
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise NotAnIndex(f"{folder} 是文件，不是索引目录；构建会替换它，已停止，未做任何改动。{fix}")
+    try:
+        manifest = json.loads(_manifest_path(folder).read_text(encoding="utf-8"))
+        if isinstance(manifest, dict) and "format_version" in manifest and "embedder" in manifest:
+            return
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in INDEX_FILES or not p.is_file())
+    if foreign:
+        shown = "、".join(foreign[:3]) + ("等" if len(foreign) > 3 else "")
+        raise NotAnIndex(f"{folder} 不是索引目录（其中有不属于索引的 {shown}）；构建会替换整个目录，"
+                         f"已停止，未做任何改动。{fix}")
+
+
 def _old_dir(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.old"
 
@@ -665,15 +700,18 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         A :class:`BuildResult`.
 
     Raises:
+        NotAnIndex: ``index`` is not an index, an empty folder or a new path (nothing is touched).
         BuildLocked, ReportError (no reports folder), EmbedderUnavailable, QAError.
     """
     started = time.monotonic()
     reports, folder = Path(reports), Path(index)
     chunk = chunk or ChunkParams()
     say = on_event or (lambda msg: None)
+    check_replaceable(folder)        # before the lock file is made: a refused build touches nothing
     folder.parent.mkdir(parents=True, exist_ok=True)
 
     with build_lock(folder, wait=wait):
+        check_replaceable(folder)
         _recover(folder)
         result = BuildResult(index=str(folder), full=full)
 

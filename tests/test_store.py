@@ -237,3 +237,59 @@ def test_another_embedder_rebuilds_fully(tiny_reports, tmp_path):
     res = build(tiny_reports, index)
     assert res.full and any("向量模型" in n for n in res.notes)
     assert read_manifest(index)["embedder"] == {"id": "fake-hash-512", "dim": 512}
+
+
+# --------------------------------------------------------------------------- issue 11: nothing lost
+
+def _snapshot(root):
+    """Every path under ``root`` (and beside it) with its bytes: what a refused build must keep."""
+    root = root.parent
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("kind", ["reports folder", "notes folder", "a file", "index holding notes"])
+def test_a_build_never_replaces_what_is_not_an_index(tiny_reports, tmp_path, kind, capsys):
+    from qa.cli import main
+    from qa.errors import NotAnIndex
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "待办.md").write_text("周五交材料\n", encoding="utf-8")
+    (notes / "sub").mkdir()
+    (notes / "sub" / "a.txt").write_text("笔记\n", encoding="utf-8")
+    target = {"reports folder": tiny_reports, "notes folder": notes, "a file": notes / "待办.md",
+              "index holding notes": notes / "sub"}[kind]
+    before = _snapshot(tmp_path / "x")
+    with pytest.raises(NotAnIndex) as err:
+        build_index(tiny_reports, target)
+    assert str(target) in str(err.value) and "未做任何改动" in str(err.value)
+    assert _snapshot(tmp_path / "x") == before                  # nothing touched, not even a lock file
+    code = main(["build", "--reports", str(tiny_reports), "--index", str(target)])
+    err_text = capsys.readouterr().err
+    assert code == 2 and str(target) in err_text and "Traceback" not in err_text
+    assert _snapshot(tmp_path / "x") == before
+
+
+def test_a_build_replaces_an_empty_folder_or_a_damaged_index(tiny_reports, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build(tiny_reports, empty).passages > 0
+    (empty / "manifest.json").write_text("garbage", encoding="utf-8")   # only index files: an index
+    assert build(tiny_reports, empty).full
+    assert read_manifest(empty)["passages"] > 0
+
+
+def test_the_app_refuses_an_index_folder_that_is_not_an_index(tiny_reports, tmp_path, capsys, monkeypatch):
+    import gradio as gr
+
+    import app
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: None)     # never serve in a test
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "note.txt").write_text("笔记\n", encoding="utf-8")
+    try:
+        code = app.main(["--reports", str(tiny_reports), "--index", str(notes)])
+    finally:
+        app.LIBRARY = None
+    assert code == 2 and str(notes) in capsys.readouterr().err
+    assert [p.name for p in notes.iterdir()] == ["note.txt"]
