@@ -293,3 +293,128 @@ def test_the_app_refuses_an_index_folder_that_is_not_an_index(tiny_reports, tmp_
         app.LIBRARY = None
     assert code == 2 and str(notes) in capsys.readouterr().err
     assert [p.name for p in notes.iterdir()] == ["note.txt"]
+
+
+# --------------------------------------------------------------------------- issue 11: the damage sweep
+
+def _incomplete(path):
+    """Valid for its kind, but not what the index needs."""
+    if path.suffix == ".json":
+        path.write_text("{}" if path.name != "bm25_vocab.json" else '["职工"]', encoding="utf-8")
+    elif path.suffix == ".jsonl":
+        path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")     # its first line only
+    elif path.suffix == ".npy":
+        np.save(path, np.zeros(3, dtype=np.float32), allow_pickle=False)
+    elif path.suffix == ".npz":
+        np.savez(path, data=np.zeros(2, dtype=np.int32))
+    else:                                                               # vectors.faiss: an empty index
+        import faiss
+        faiss.write_index(faiss.IndexFlatIP(8), str(path))
+
+
+DAMAGES = {
+    "emptied": lambda p: p.write_bytes(b""),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[:p.stat().st_size // 2]),
+    "garbage": lambda p: p.write_bytes(np.random.default_rng(7).integers(0, 256, p.stat().st_size, dtype=np.uint8)
+                                       .tobytes()),
+    "incomplete": _incomplete,
+    "deleted": lambda p: p.unlink(),
+}
+INDEX_FILES = ["manifest.json", "passages.jsonl", "vectors.faiss", "bm25.npz", "bm25_vocab.json",
+               "figures.jsonl", "embedder.json", "embedder_idf.npy", "embedder_components.npy"]
+
+
+def index_contents(folder):
+    """What an index holds, file by file (the manifest without its build time and checksums;
+    the arrays of .npz files, whose zip headers carry the time they were written)."""
+    out = {}
+    for path in sorted(folder.iterdir()):
+        if path.name == "manifest.json":
+            m = json.loads(path.read_text(encoding="utf-8"))
+            m.pop("built_at")
+            for meta in (m.pop("files", None) or {}).values():
+                assert set(meta) >= {"bytes", "crc32"}
+            out[path.name] = m
+        elif path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                out[path.name] = {k: z[k].tobytes() for k in z.files}
+        else:
+            out[path.name] = path.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """The tiny reports and their index (built-in embedder: every kind of index file)."""
+    from conftest import DATA
+    root = tmp_path_factory.mktemp("pristine")
+    shutil.copytree(DATA / "reports", root / "reports")
+    build_index(root / "reports", root / "index")
+    assert sorted(p.name for p in (root / "index").iterdir()) == sorted(INDEX_FILES)
+    return root
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_damage_sweep_every_index_file(pristine, tmp_path, name, damage, capsys):
+    """Every file of a built index, emptied, truncated, garbage-filled, incomplete or deleted:
+    loading and `qa ask` give a QAError naming the fix, and a plain `qa build` repairs it."""
+    from qa.cli import main
+    from qa.errors import QAError
+    index = tmp_path / "index"
+    shutil.copytree(pristine / "index", index)
+    DAMAGES[damage](index / name)
+    with pytest.raises(QAError, match="qa build"):
+        Assistant.load(index)
+    code = main(["ask", "株洲市介绍就业多少人？", "--index", str(index)])
+    err = capsys.readouterr().err
+    assert code == 2 and "qa build" in err and "Traceback" not in err
+    code = main(["build", "--reports", str(pristine / "reports"), "--index", str(index)])
+    capsys.readouterr()
+    assert code == 0
+    assert index_contents(index) == index_contents(pristine / "index")
+    assert Assistant.load(index).ask("株洲市介绍就业多少人？").short == "800人"
+
+
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_the_app_starts_on_a_damaged_index_and_repairs_it(pristine, tmp_path, name):
+    import io
+
+    import app
+    index = tmp_path / "index"
+    shutil.copytree(pristine / "index", index)
+    (index / name).write_bytes(b"")
+    try:
+        lib = app.configure(pristine / "reports", index)
+        lib.prepare(progress=False, out=io.StringIO())
+        assert len(lib.assistant.figures) == len(Assistant.load(pristine / "index").figures)
+        assert app.chat_api("株洲市介绍就业多少人？").startswith("800人")
+    finally:
+        app.LIBRARY = None
+    assert index_contents(index) == index_contents(pristine / "index")
+
+
+def test_an_add_after_the_figure_table_was_deleted_keeps_every_row(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    (tiny_reports / "xiangtan.txt").write_text(NEW_REPORT, encoding="utf-8")
+    whole = tmp_path / "whole"
+    build(tiny_reports, whole)
+    (index / "figures.jsonl").unlink()
+    res = build(tiny_reports, index)
+    assert res.full and any("figures.jsonl" in n for n in res.notes)
+    rows = load_index(index).figures
+    assert len(rows) == read_manifest(index)["figures"] == len(load_index(whole).figures)
+    assert {r["source"] for r in rows} == {"zhuzhou.txt", "liling.md", "xiangtan.txt"}
+
+
+def test_an_index_without_checksums_is_rebuilt_by_the_next_build(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    m = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    del m["files"]                                       # as built before checksums were recorded
+    (index / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    assert Assistant.load(index, embedder=FakeEmbedder()).ask("株洲市介绍就业多少人？").short == "800人"
+    res = build(tiny_reports, index)
+    assert res.full and any("校验和" in n for n in res.notes)
+    assert set(read_manifest(index)["files"]) >= {"passages.jsonl", "figures.jsonl", "vectors.faiss"}
