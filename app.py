@@ -185,7 +185,7 @@ def _tables():
     a = lib.assistant
     reports = present.reports_frame(a.reports() if a else [])
     figures = present.figures_frame(a.figures if a else [])
-    return reports, figures, present.index_summary(a)
+    return reports, figures, present.index_summary(a, lib.problem)
 
 
 def refresh():
@@ -311,7 +311,8 @@ def build_ui() -> gr.Blocks:
         with gr.Row(elem_id="qa-head"):
             gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
                     "数字请以右侧高亮的原文为准。</p>")
-            summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None),
+            summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None,
+                                                    LIBRARY.problem if LIBRARY else None),
                               elem_id="qa-summary")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):

@@ -332,10 +332,10 @@ def find_figure(figures: Sequence[dict], passage_id: str, figure: str = "", sent
     return best
 
 
-def index_summary(assistant) -> str:
-    """One line on what is indexed, as HTML."""
+def index_summary(assistant, problem: str | None = None) -> str:
+    """One line on what is indexed, as HTML (``problem``: why nothing is)."""
     if assistant is None:
-        return '<span class="qa-status">索引未加载</span>'
+        return f'<span class="qa-status">{esc(problem or "索引未加载")}</span>'
     reps = assistant.reports()
     n_pass = sum(r.get("passages", 0) for r in reps)
     return (f'<span class="qa-status">已索引 <b>{len(reps)}</b> 份报告 · <b>{n_pass}</b> 个段落 · '
@@ -442,19 +442,31 @@ class Library:
         self.reports = Path(reports)
         self.index = Path(index)
         self.assistant = None
+        self.problem: str | None = None      # why there is no assistant (an index of no report)
         self.lock = threading.Lock()
         self.generation = 0
 
     # ---- loading
     def load(self):
-        """Load the index, warm it up (first answers load the tokenizer) and swap it in."""
+        """Load the index, warm it up (first answers load the tokenizer) and swap it in.
+
+        An index of no usable report is not an error here: the app serves, says why there is
+        nothing to ask about, and takes an upload. Returns the Assistant, or None then.
+        """
         from . import Assistant
-        assistant = Assistant.load(self.index)
+        from .errors import EmptyIndex
+        try:
+            assistant = Assistant.load(self.index)
+        except EmptyIndex as exc:
+            self.assistant, self.problem = None, str(exc)
+            self.generation += 1
+            return None
         try:
             assistant.ask(WARMUP_QUESTION)
         except Exception as exc:  # noqa: BLE001 - a warm-up must not stop a good index loading
             print(f"注意：预热提问失败（{type(exc).__name__}: {exc}）", file=sys.stderr)
         self.assistant = assistant   # one assignment: the swap
+        self.problem = None
         self.generation += 1
         return assistant
 
@@ -481,10 +493,14 @@ class Library:
         return res
 
     def require(self):
-        if self.assistant is None:
-            from .errors import IndexMissing
-            raise IndexMissing(f"索引 {self.index} 尚未加载；请运行 `qa build` 后重启")
-        return self.assistant
+        """The current Assistant; the reason there is none as a QAError."""
+        assistant = self.assistant
+        if assistant is None:
+            from .errors import EmptyIndex, IndexMissing
+            if self.problem:
+                raise EmptyIndex(self.problem)
+            raise IndexMissing(f"索引 {self.index.name} 尚未加载；请运行 `qa build` 后重启")
+        return assistant
 
     # ---- building
     def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None):

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import __version__
 from .embedders import BUILTIN_ID, Embedder, LsaEmbedder, SentenceTransformerEmbedder, is_builtin
-from .errors import BuildLocked, EmbedderMismatch, IndexCorrupt, IndexMissing, NotAnIndex, QAError, ReportError
+from .errors import BuildLocked, EmbedderMismatch, EmptyIndex, IndexCorrupt, IndexMissing, NotAnIndex, QAError, ReportError
 from .lexicon import data_hash, tokenize, tokenizer
 from .passages import ChunkParams, Passage, chunk_report
 from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports, parse_report
@@ -439,6 +439,8 @@ def load_index(folder: str | Path, *, text: bool = True) -> IndexData:
             folder = backup  # a build was killed between its two renames: the old index is whole
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
+    if text and not manifest["passages"]:
+        raise EmptyIndex(no_reports_message(folder, manifest))
     search_on_one_thread()
     n = manifest.get("passages")
     passages = read_passages(folder, n) if text else None
@@ -457,10 +459,25 @@ def load_index(folder: str | Path, *, text: bool = True) -> IndexData:
         raise IndexCorrupt(f"BM25 索引已损坏 ({type(exc).__name__}: {str(exc)[:160]})；请运行 `{FIX}`") from None
     if bm25.counts.shape[0] != n:
         raise IndexCorrupt(f"BM25 索引有 {bm25.counts.shape[0]} 行，应为 {n}；请运行 `{FIX}`")
-    embedder = LsaEmbedder.load(folder) if manifest["embedder"]["id"] == BUILTIN_ID else None
+    # an index of no passages has no fitted embedder (there was nothing to fit it on)
+    embedder = LsaEmbedder.load(folder) if manifest["embedder"]["id"] == BUILTIN_ID and n else None
     if embedder is not None and embedder.dim != dim:
         raise IndexCorrupt(f"内置向量模型维度 {embedder.dim} 与清单 {dim} 不符；请运行 `{FIX}`")
     return IndexData(folder, manifest, passages, vectors, bm25, embedder)
+
+
+def no_reports_message(folder: Path, manifest: dict) -> str:
+    """Why an index holds no report, from what its build recorded."""
+    skipped = manifest.get("skipped") or {}
+    total = manifest.get("skipped_total", len(skipped))
+    if not total:
+        why = "建立时报告目录中没有 .txt 或 .md 报告"
+    else:
+        shown = "；".join(f"{name}：{reason}" for name, reason in list(skipped.items())[:5])
+        more = f"；另有 {total - min(5, len(skipped))} 个" if total > min(5, len(skipped)) else ""
+        why = f"建立时报告目录中的 {total} 个文件{'都' if total > 1 else ''}未能使用（{shown}{more}）"
+    return (f"索引 {Path(folder).name}/ 中没有可用的报告：{why}。"
+            "请在报告目录放入可读的 .txt 或 .md 报告（或在网页上传），再运行 `qa build`")
 
 
 _PASSAGE_FIELDS = tuple(Passage.__dataclass_fields__)
@@ -540,6 +557,9 @@ class BuildResult:
         lines = [f"{kind} {self.index}：{self.reports} 份报告，{self.passages} 个段落；"
                  f"新增 {len(self.added)}，更新 {len(self.changed)}，删除 {len(self.removed)}，"
                  f"未变 {len(self.unchanged)}；嵌入 {self.embedded} 段，用时 {self.seconds:.1f} 秒"]
+        if not self.reports:
+            lines.append(f"  没有可用的报告：{'报告目录中的文件都未能使用（见下）' if self.skipped else '报告目录中没有 .txt 或 .md 报告'}；"
+                         "请放入可读的报告后再运行 `qa build`")
         lines += [f"  注意：{n}" for n in self.notes]
         lines += [f"  跳过 {name}：{reason}" for name, reason in self.skipped]
         return "\n".join(lines)
@@ -839,6 +859,8 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             except QAError as exc:
                 result.notes.append(f"旧索引无法使用，已全量重建：{exc}")
                 old = None
+            if old is not None and not old.manifest["passages"]:
+                old = None          # nothing to keep: a full build
         emb = _resolve_embedder(embedder, old)
         if old is not None:
             m = old.manifest
@@ -969,6 +991,9 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
             "fit_passages": fit_passages,
             "figures": n_figures,
             "reports": dict(sorted(report_meta.items())),
+            # why files were not indexed (the first few): an index of no report says why
+            "skipped": dict(sorted(result.skipped)[:20]),
+            "skipped_total": len(result.skipped),
         }
         say("写入索引")
         tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"

@@ -388,3 +388,25 @@ def test_build_message_names_the_index_not_its_path(lib, tmp_path):
     status = app.add_file(_write(tmp_path, "xiangtan.md", XIANGTAN.encode()))
     assert "已添加 xiangtan.md（" in status and "个段落）" in status
     assert str(lib.index) not in status and "增量更新 index：" in status
+
+
+def test_the_app_starts_when_no_report_can_be_used_and_takes_an_upload(tmp_path):
+    import io
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "empty.txt").write_bytes(b"")
+    out = io.StringIO()
+    try:
+        lib = app.configure(reports, tmp_path / "index")
+        lib.prepare(progress=False, out=out)
+        assert "没有可用的报告" in out.getvalue()
+        reply = app.chat_api("湘潭市有多少个基层工会组织？")
+        assert "没有可用的报告" in reply and "empty.txt" in reply and "文件为空" in reply
+        _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
+        assert "没有可用的报告" in _bot(messages)
+        assert "没有可用的报告" in app.refresh()[2]
+        status = app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
+        assert "qa-ok" in status
+        assert "2468个" in app.chat_api("湘潭市有多少个基层工会组织？")
+    finally:
+        app.LIBRARY = None

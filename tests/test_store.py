@@ -418,3 +418,38 @@ def test_an_index_without_checksums_is_rebuilt_by_the_next_build(tiny_reports, t
     res = build(tiny_reports, index)
     assert res.full and any("校验和" in n for n in res.notes)
     assert set(read_manifest(index)["files"]) >= {"passages.jsonl", "figures.jsonl", "vectors.faiss"}
+
+
+# --------------------------------------------------------------------------- issue 11: no usable report
+
+def test_an_index_of_no_usable_reports_says_so_and_why(tmp_path, capsys):
+    from qa.cli import main
+    from qa.errors import QAError
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    index = tmp_path / "index"
+    res = build_index(folder, index)
+    assert res.passages == 0 and "没有可用的报告" in res.summary()
+    with pytest.raises(QAError) as err:
+        Assistant.load(index)
+    msg = str(err.value)
+    assert not isinstance(err.value, IndexCorrupt) and "损坏" not in msg
+    assert "没有可用的报告" in msg and "empty.txt" in msg and "binary.txt" in msg and "文件为空" in msg
+    assert "qa build" in msg
+    code = main(["ask", "株洲市介绍就业多少人？", "--index", str(index)])
+    assert code == 2 and "没有可用的报告" in capsys.readouterr().err
+    # a usable report later: the next build indexes it
+    (folder / "zhuzhou.txt").write_text(NEW_REPORT, encoding="utf-8")
+    assert build_index(folder, index).passages > 0
+    assert Assistant.load(index).ask("湘潭市新建了多少个职工书屋？").short == "66个"
+
+
+def test_an_empty_reports_folder_says_so(tmp_path):
+    from qa.errors import QAError
+    (tmp_path / "reports").mkdir()
+    res = build_index(tmp_path / "reports", tmp_path / "index")
+    assert "没有可用的报告" in res.summary()
+    with pytest.raises(QAError, match="没有 .txt 或 .md"):
+        Assistant.load(tmp_path / "index")
