@@ -758,7 +758,20 @@ def _prepare_report(job: tuple) -> tuple[str, str | None, tuple | None]:
     meta = {"title": report.title, "date": report.date, "passages": len(passages),
             "sections": len(report.sections), "dropped": report.dropped}
     counts = count_terms(tokenize(index_text(p)) for p in passages)
-    return name, None, (meta, passages, counts, figure_table(passages))
+    return name, None, (meta, passages, counts, unique_figures(figure_table(passages)))
+
+
+def unique_figures(rows: list[dict]) -> list[dict]:
+    """The figure rows of a report without repeats: the same figure of the same sentence with
+    the same words (a clause pasted over and over) is one row, however often it was written."""
+    seen: set[tuple] = set()
+    out = []
+    for row in rows:
+        key = tuple(sorted((k, repr(v)) for k, v in row.items() if k not in ("offset", "passage_id")))
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
 
 
 _embedder: Embedder | None = None

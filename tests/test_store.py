@@ -453,3 +453,30 @@ def test_an_empty_reports_folder_says_so(tmp_path):
     assert "没有可用的报告" in res.summary()
     with pytest.raises(QAError, match="没有 .txt 或 .md"):
         Assistant.load(tmp_path / "index")
+
+
+def test_one_sentence_on_330000_lines_is_one_passage(tiny_reports, tmp_path):
+    """The upload that became 47,436 passages (2 distinct), 332,561 figure rows and a 204 MB index."""
+    line = "全市新建职工书屋37个，资助困难职工612名。"
+    with open(tiny_reports / "flood.txt", "w", encoding="utf-8") as f:
+        f.write("湘潭市总工会\n\n")
+        f.writelines(line + "\n" for _ in range(330_000))
+    assert (tiny_reports / "flood.txt").stat().st_size < 20 * 2**20
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    data = load_index(index)
+    flood = [p for p in data.passages if p.source == "flood.txt"]
+    assert len(flood) == 1
+    assert len([r for r in data.figures if r["source"] == "flood.txt"]) == 2
+    assert sum(p.stat().st_size for p in index.iterdir()) < 2 * 2**20
+    a = Assistant.load(index, embedder=FakeEmbedder())
+    assert a.ask("湘潭市新建了多少个职工书屋？").short == "37个"
+
+
+def test_a_figure_is_listed_once_however_often_its_sentence_repeats(tiny_reports, tmp_path):
+    (tiny_reports / "runon.txt").write_text("湘潭市总工会\n\n" + "全市培训职工1200人，新建职工书屋48个，" * 5000,
+                                           encoding="utf-8")
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    rows = [r for r in load_index(index).figures if r["source"] == "runon.txt"]
+    assert sorted(r["figure"] for r in rows) == ["1200人", "48个"]
