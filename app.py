@@ -180,12 +180,37 @@ def chat_api(question: str) -> str:
 
 # --------------------------------------------------------------------------- reports and data
 
+def figures_view(query: str | None, sort: str | None, page):
+    """One page of the figure table, searched and sorted on the server: (table, the line
+    saying which page of how many rows, the page number)."""
+    lib = library()
+    table = lib.figure_table()
+    query = str(query or "")[:present.MAX_QUESTION_CHARS]
+    rows, page, pages, matched = table.page(query, sort, page)
+    info = present.figure_page_info(page, pages, matched, len(table.rows), query)
+    return present.figures_frame(rows), info, page
+
+
+def figures_first(query, sort):
+    return figures_view(query, sort, 1)
+
+
+def figures_prev(query, sort, page):
+    return figures_view(query, sort, (page or 1) - 1)
+
+
+def figures_next(query, sort, page):
+    return figures_view(query, sort, (page or 1) + 1)
+
+
 def _tables():
+    """What a page load and every build refresh: the reports, the first page of the figure
+    table (its search cleared), and the summary line."""
     lib = library()
     a = lib.assistant
     reports = present.reports_frame(a.reports() if a else [])
-    figures = present.figures_frame(a.figures if a else [])
-    return reports, figures, present.index_summary(a, lib.problem)
+    figures, info, page = figures_view("", None, 1)
+    return reports, figures, info, page, "", present.index_summary(a, lib.problem)
 
 
 def refresh():
@@ -344,14 +369,26 @@ def build_ui() -> gr.Blocks:
                         gr.Markdown("#### 引用的段落")
                         passages = gr.HTML(present.PASSAGES_EMPTY, elem_id="qa-passages")
             with gr.Tab("数据", id="data"):
-                gr.Markdown("报告中的全部数字：可搜索、点表头排序；选中一行，右侧显示它所在的段落，原句高亮。")
+                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词）、选择排序、翻页；"
+                            "选中一行，右侧显示它所在的段落，原句高亮。")
+                figure_page = gr.State(1)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
+                        with gr.Row():
+                            figure_search = gr.Textbox(placeholder="搜索数字表，如：防城港 工会组织", show_label=False,
+                                                       scale=4, lines=1, max_lines=1, elem_id="qa-figure-search")
+                            figure_sort = gr.Dropdown(list(present.FIGURE_SORTS), value="报告顺序", show_label=False,
+                                                      scale=1, min_width=120, elem_id="qa-figure-sort")
+                        # one page at a time from the server: the table is never sent whole
                         figures = gr.Dataframe(
-                            headers=present.FIGURE_COLUMNS, interactive=False, show_search="search",
+                            headers=present.FIGURE_COLUMNS, interactive=False,
                             max_height=620, max_chars=40, elem_id="qa-figures", pinned_columns=1,
                             column_widths=[70, 150, 90, 90, 50, 110, 90, 170, 220, 320, 150],
                             datatype=["str", "str", "str", "number", "str", "str", "str", "str", "str", "str", "str"])
+                        with gr.Row():
+                            figure_prev = gr.Button("上一页", size="sm", min_width=80, elem_id="qa-figure-prev")
+                            figure_info = gr.HTML("", elem_id="qa-figure-info")
+                            figure_next = gr.Button("下一页", size="sm", min_width=80, elem_id="qa-figure-next")
                     with gr.Column(scale=2):
                         figure_passage = gr.HTML('<div class="qa-panel-empty">选择表格中的一行查看原文。</div>',
                                                  elem_id="qa-figure-passage")
@@ -378,7 +415,12 @@ def build_ui() -> gr.Blocks:
                 (chatbot.clear, clear, None, chat_out),
                 (chatbot.select, select_reply, [turns], side)):
             event(fn, inputs, outputs, **PRIVATE).then(plot_data, [turns, shown], [bar, line], **PRIVATE)
-        tables = [reports, figures, summary]
+        tables = [reports, figures, figure_info, figure_page, figure_search, summary]
+        view = [figures, figure_info, figure_page]
+        figure_search.submit(figures_first, [figure_search, figure_sort], view, **PRIVATE)
+        figure_sort.change(figures_first, [figure_search, figure_sort], view, **PRIVATE)
+        figure_prev.click(figures_prev, [figure_search, figure_sort, figure_page], view, **PRIVATE)
+        figure_next.click(figures_next, [figure_search, figure_sort, figure_page], view, **PRIVATE)
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
                           concurrency_limit=1, concurrency_id="build", **PRIVATE)
         rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=1, concurrency_id="build",

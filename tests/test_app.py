@@ -323,12 +323,12 @@ def test_duplicate_content_upload_is_refused(lib, tmp_path):
 def test_good_upload_is_answerable_at_once(lib, tmp_path):
     gen = lib.generation
     path = _write(tmp_path, "湘潭 2019.txt", XIANGTAN.encode("gb18030"))
-    status, reports, figures, _summary, files = app.upload([str(path)], False)
+    status, reports, _figures, _info, _page, _search, _summary, files = app.upload([str(path)], False)
     assert "qa-ok" in status and "湘潭_2019.txt" in status
     assert (lib.reports / "湘潭_2019.txt").read_bytes() == XIANGTAN.encode("gb18030")
     assert lib.generation == gen + 1 and files is None
     assert "湘潭_2019.txt" in set(reports["文件"]) and len(reports) == 6
-    assert "2468个" in set(figures["数字"])
+    assert "2468个" in set(app.figures_view("湘潭", None, 1)[0]["数字"])
     _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
     assert "2468个" in _bot(messages) and "湘潭_2019.txt" in _bot(messages)
     # the same name again: refused unless replace is ticked
@@ -352,7 +352,7 @@ def test_xss_report_upload_is_escaped_everywhere(lib, tmp_path):
 
 def test_rebuild_swaps_the_assistant(lib):
     old = lib.assistant
-    status, reports, _figures, summary = app.rebuild()
+    status, reports, _figures, _info, _page, _search, summary = app.rebuild()
     assert "qa-ok" in status and "全量重建" in status
     assert lib.assistant is not old and len(reports) == 5
     assert "已索引" in summary
@@ -404,9 +404,69 @@ def test_the_app_starts_when_no_report_can_be_used_and_takes_an_upload(tmp_path)
         assert "没有可用的报告" in reply and "empty.txt" in reply and "文件为空" in reply
         _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
         assert "没有可用的报告" in _bot(messages)
-        assert "没有可用的报告" in app.refresh()[2]
+        assert "没有可用的报告" in app.refresh()[-1]
         status = app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
         assert "qa-ok" in status
         assert "2468个" in app.chat_api("湘潭市有多少个基层工会组织？")
     finally:
         app.LIBRARY = None
+
+
+# --------------------------------------------------------------------------- issue 11: the 数据 tab
+
+@pytest.fixture
+def many_figures(tmp_path):
+    """The app on the tiny reports and a report of 3,000 distinct figures."""
+    import io
+    import shutil
+
+    from conftest import DATA
+    reports = tmp_path / "reports"
+    shutil.copytree(DATA / "reports", reports)
+    lines = [f"株洲市第{i}工会新建职工书屋{i + 7}个，培训职工{i * 3 + 1}人。" for i in range(1500)]
+    (reports / "many.txt").write_text("株洲市总工会 书屋建设\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    lib = app.configure(reports, tmp_path / "index")
+    lib.prepare(progress=False, out=io.StringIO())
+    yield lib
+    app.LIBRARY = None
+
+
+def _payload_bytes(outputs) -> int:
+    """Roughly what Gradio sends for these outputs (frames as JSON, the rest as text)."""
+    import json
+    size = 0
+    for out in outputs:
+        to_json = getattr(out, "to_json", None)
+        size += len(to_json(force_ascii=False).encode()) if to_json else len(json.dumps(out, default=str).encode())
+    return size
+
+
+def test_a_page_load_sends_one_page_of_the_figure_table(many_figures):
+    total = len(many_figures.assistant.figures)
+    assert total > 3000
+    out = app.refresh()
+    frame = out[1]
+    assert list(frame.columns) == present.FIGURE_COLUMNS
+    assert 0 < len(frame) <= present.FIGURES_PER_PAGE
+    assert _payload_bytes(out) < 60_000
+    assert any(f"共 {total} 个数字" in str(o) for o in out)
+
+
+def test_the_figure_table_is_searched_and_paged_on_the_server(many_figures):
+    frame, info, page = app.figures_view("第1234工会", None, 1)
+    assert len(frame) == 2 and set(frame["数字"]) == {"1241个", "3703人"} and page == 1
+    frame, info, page = app.figures_view("书屋", None, 3)         # the third page of the rows holding 书屋
+    assert page == 3 and len(frame) == present.FIGURES_PER_PAGE and "第 3 /" in info
+    assert all("书屋" in s for s in frame["原句"])
+    frame, info, page = app.figures_view("书屋", None, 10_000)    # past the end: the last page
+    assert page >= 3000 // present.FIGURES_PER_PAGE and f"第 {page} / {page} 页" in info
+    frame, info, page = app.figures_view("没有这个词", None, 1)
+    assert len(frame) == 0 and "没有" in info
+    frame, info, page = app.figures_view("", "数值从大到小", 1)
+    values = list(frame["数值"])
+    assert values == sorted(values, reverse=True) and values[0] == max(f["value"] for f in many_figures.assistant.figures)
+    # a row of any page links to its passage
+    import gradio as gr
+    row = list(app.figures_view("第1234工会", None, 1)[0].iloc[0])
+    evt = gr.SelectData(None, {"index": [0, 0], "value": row[0], "row_value": row})
+    assert "1241个" in app.show_figure(evt) or "3703人" in app.show_figure(evt)

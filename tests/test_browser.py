@@ -175,6 +175,16 @@ def upload(pg, path: Path) -> str:
     return text
 
 
+def search_figures(pg, words: str):
+    """Search the figure table (on the server) in the 数据 tab; wait for the result."""
+    pg.get_by_role("tab", name="数据").click()
+    box = pg.locator("#qa-figure-search textarea, #qa-figure-search input").first
+    box.fill(words)
+    box.press("Enter")
+    pg.wait_for_function("w => document.querySelector('#qa-figure-info').innerText.includes('找到')",
+                         arg=words, timeout=10000)
+
+
 def no_xss(pg):
     assert pg.evaluate("typeof window.__xss") == "undefined"
     assert pg.dialogs == []
@@ -245,7 +255,8 @@ def test_upload_a_report_and_ask_about_it(page, running_app, tmp_path):
     text, _ = ask(page, "湘潭市有多少个基层工会组织？")
     assert "2468个" in text and "xiangtan.txt" in text
     page.get_by_role("tab", name="报告").click()
-    assert "xiangtan.txt" in page.locator("#qa-reports").inner_text()
+    page.wait_for_function("() => document.querySelector('#qa-reports').innerText.includes('xiangtan.txt')",
+                           timeout=10000)
     assert page.errors == []
 
 
@@ -267,10 +278,7 @@ def test_report_with_script_runs_nothing(page, running_app, tmp_path):
     text, _ = ask(page, '<img src=x onerror="window.__xss=6;alert(6)">岳阳市工会会员有多少？')
     assert page.locator("#qa-chat .qa-question").last.inner_text().startswith("<img src=x")
     # the figure table and the reports list show the same text as text
-    page.get_by_role("tab", name="数据").click()
-    search = page.locator("#qa-figures input").first
-    search.fill("岳阳")
-    page.wait_for_timeout(500)
+    search_figures(page, "岳阳")
     page.locator("#qa-figures").get_by_text("1357个").filter(visible=True).first.click()
     page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('1357')",
                            timeout=10000)
@@ -286,9 +294,15 @@ def test_report_with_script_runs_nothing(page, running_app, tmp_path):
 @pytest.mark.browser
 def test_figure_table_links_rows_to_passages(page):
     page.get_by_role("tab", name="数据").click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-info').innerText.includes('第 1 /')",
+                           timeout=10000)
+    rows = "() => document.querySelectorAll('#qa-figures tbody tr').length"
+    assert 0 < page.evaluate(rows) <= 50                # one page from the server, not the whole table
+    page.locator("#qa-figure-next").click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-info').innerText.includes('第 2 /')",
+                           timeout=10000)
+    search_figures(page, "防城港 工会组织")
     table = page.locator("#qa-figures")
-    table.locator("input").first.fill("防城港")
-    page.wait_for_timeout(500)
     table.get_by_text("3135个").filter(visible=True).first.click()
     page.wait_for_function("() => document.querySelector('#qa-figure-passage').innerText.includes('3135')",
                            timeout=10000)
