@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="向量模型：builtin（默认，离线）或本机已有的 sentence-transformers 模型名称/目录")
     b.add_argument("--wait", type=float, default=0.0, help="另一个构建进行中时最多等待的秒数")
     b.add_argument("--json", action="store_true", help="输出 JSON")
+    b.add_argument("--events", action="store_true",
+                   help="输出 JSON 行：每个步骤一行 {\"event\": …}，最后一行 {\"result\": …} 或 {\"error\": …}"
+                        "（供网页等程序在子进程中构建）")
 
     s = add("search", "检索相关段落")
     s.add_argument("question")
@@ -92,12 +95,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     from . import build_index
+    if args.events:
+        return _build_events(args)
     res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
                       progress=sys.stderr.isatty(), wait=args.wait)
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(res.summary())
+    return 0
+
+
+def _build_events(args) -> int:
+    """``qa build --events``: the steps, then the result or the error, one JSON object a line."""
+    from . import build_index
+    from .errors import QAError
+
+    def emit(obj) -> None:
+        print(json.dumps(obj, ensure_ascii=False), flush=True)
+    try:
+        res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
+                          progress=sys.stderr.isatty(), wait=args.wait,
+                          on_event=lambda msg: emit({"event": msg}))
+    except QAError as exc:
+        emit({"error": type(exc).__name__, "message": str(exc)})
+        return 2
+    emit({"result": res.to_dict()})
     return 0
 
 

@@ -552,6 +552,13 @@ class BuildResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "BuildResult":
+        """The result :meth:`to_dict` gave (for a build run in another process)."""
+        d = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        d["skipped"] = [tuple(x) for x in d.get("skipped", [])]
+        return cls(**d)
+
     def summary(self) -> str:
         kind = "全量重建" if self.full else "增量更新"
         lines = [f"{kind} {self.index}：{self.reports} 份报告，{self.passages} 个段落；"

@@ -470,3 +470,47 @@ def test_the_figure_table_is_searched_and_paged_on_the_server(many_figures):
     row = list(app.figures_view("第1234工会", None, 1)[0].iloc[0])
     evt = gr.SelectData(None, {"index": [0, 0], "value": row[0], "row_value": row})
     assert "1241个" in app.show_figure(evt) or "3703人" in app.show_figure(evt)
+
+
+# --------------------------------------------------------------------------- issue 11: memory after a rebuild
+
+def _rss_mb() -> float:
+    import os
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.slow
+def test_the_servers_memory_returns_after_a_rebuild(tmp_path, seed_index):
+    """A large report comes and goes: after the rebuild without it the server is as small as before."""
+    import gc
+    import weakref
+
+    from conftest import app_on_copy
+    lib = app_on_copy(tmp_path, seed_index).library()
+    try:
+        for q in ("防城港市组建了多少个工会组织？", "内江和南充，哪个市五年来处理的劳动争议更多？") * 50:
+            app.chat_api(q)
+        app.refresh()
+        gc.collect()
+        before = _rss_mb()
+        lines = [f"株洲市第{i}工会新建职工书屋{i + 7}个，培训职工{i * 3 + 1}人。" for i in range(30000)]
+        (lib.reports / "big.txt").write_text("株洲市总工会\n\n" + "\n\n".join(lines), encoding="utf-8")
+        app.rebuild()
+        assert len(lib.assistant.figures) > 60000
+        app.refresh()
+        app.figures_view("书屋", "数值从大到小", 3)
+        big = weakref.ref(lib.assistant)
+        big_mb = _rss_mb()
+        (lib.reports / "big.txt").unlink()
+        app.rebuild()
+        for q in ("防城港市组建了多少个工会组织？", "内江和南充，哪个市五年来处理的劳动争议更多？") * 50:
+            assert app.chat_api(q)
+        app.refresh()
+        gc.collect()
+        assert big() is None                          # nothing holds the old index
+        after = _rss_mb()
+        print(f"\nmemory: {before:.0f} MB before, {big_mb:.0f} MB with the large report, {after:.0f} MB after")
+        assert after < 1.1 * before, f"{before:.0f} MB before, {after:.0f} MB after the rebuild"
+    finally:
+        app.LIBRARY = None
