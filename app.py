@@ -26,7 +26,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from qa import present  # noqa: E402
+from qa import guard, present  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
 # The module-level holder of the current Assistant (see qa.present.Library): handlers read
@@ -242,6 +242,8 @@ def upload(files, replace: bool, progress=gr.Progress()):
         except Exception as exc:
             ok = False
             lines.append(f"未添加 {name}：{_unexpected(exc)}")
+        finally:
+            guard.discard_upload(path)      # Gradio's copy: the report, if kept, is in the library now
     return (present.status_html("\n".join(lines), ok=ok),) + _tables() + (None,)
 
 
@@ -256,7 +258,8 @@ def rebuild(progress=gr.Progress()):
     lib = library()
     try:
         progress(0.0, desc="开始全量重建")
-        res = lib.rebuild(full=True, on_event=present.event_progress(progress))
+        # never queued behind another build: a flood of clicks runs one rebuild
+        res = lib.rebuild(full=True, on_event=present.event_progress(progress), block=False)
         msg, ok = present.build_message(res), True
     except QAError as exc:
         msg, ok = f"重建失败：{exc}", False
@@ -326,11 +329,16 @@ THEME = gr.themes.Soft(
 )
 
 PRIVATE = dict(api_visibility="private")
+# Events waiting in Gradio's queue at most; past it a request is told the queue is full.
+QUEUE_MAX_SIZE = 64
+# Gradio's cache of uploads (a report is read and removed as soon as it is handled; this is for
+# what never reached the handler): every 30 minutes, files older than an hour go.
+DELETE_CACHE = (1800, 3600)
 
 
 def build_ui() -> gr.Blocks:
     """The page: 问答 (chat with passages, table and chart), 数据 (figure table), 报告."""
-    with gr.Blocks(title="工会工作报告问答", analytics_enabled=False) as demo:
+    with gr.Blocks(title="工会工作报告问答", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         turns = gr.State([])
         shown = gr.State(None)       # the turn whose passages, table and chart are shown
         with gr.Row(elem_id="qa-head"):
@@ -397,8 +405,9 @@ def build_ui() -> gr.Blocks:
                                        label="已索引的报告", elem_id="qa-reports")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可）",
-                                             file_count="multiple", type="filepath", elem_id="qa-upload")
+                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
+                                             file_count="multiple", type="filepath", elem_id="qa-upload",
+                                             file_types=list(guard.UPLOAD_SUFFIXES))
                         replace = gr.Checkbox(label="替换同名报告", value=False, elem_id="qa-replace")
                     with gr.Column(scale=1):
                         rebuild_btn = gr.Button("全量重建索引", elem_id="qa-rebuild")
@@ -423,11 +432,13 @@ def build_ui() -> gr.Blocks:
         figure_next.click(figures_next, [figure_search, figure_sort, figure_page], view, **PRIVATE)
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
                           concurrency_limit=1, concurrency_id="build", **PRIVATE)
-        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=1, concurrency_id="build",
-                          **PRIVATE)
+        # not in the "build" group: a rebuild asked for while a build runs is refused at once
+        # (Library.rebuild(block=False)) instead of waiting to run again after it
+        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=4, **PRIVATE)
         figures.select(show_figure, None, figure_passage, **PRIVATE)
         demo.load(refresh, None, tables, **PRIVATE)
         gr.api(chat_api, api_name="chat", concurrency_limit=None)
+    demo.queue(default_concurrency_limit=8, max_size=QUEUE_MAX_SIZE)
     return demo
 
 
@@ -477,11 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     auth = (user, password) if user and password else None
     if (user or password) and not auth:
         print("注意：需要同时设置 QA_USER 和 QA_PASSWORD 才会启用登录", file=sys.stderr)
+    from starlette.middleware import Middleware
     demo = build_ui()
-    demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
-                show_error=False, theme=THEME, css=CSS, max_file_size="20mb", mcp_server=False,
-                footer_links=["api"], run_history=False, inbrowser=False)
+                show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
+                mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
+                app_kwargs={"middleware": [Middleware(guard.UploadFilter)]})
     return 0
 
 

@@ -656,12 +656,22 @@ class Library:
         return assistant
 
     # ---- building
-    def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None):
-        """Rebuild the index (full by default) and swap in the new Assistant."""
-        with self.lock:
+    def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None,
+                block: bool = True):
+        """Rebuild the index (full by default) and swap in the new Assistant.
+
+        With ``block=False`` a rebuild asked for while another build (a rebuild, an upload)
+        runs is refused at once (BuildLocked) rather than run again after it.
+        """
+        from .errors import BuildLocked
+        if not self.lock.acquire(blocking=block):
+            raise BuildLocked("另一个构建（全量重建或上传的报告）正在进行，这次请求未排队；请等它完成后再试")
+        try:
             res = run_build(self.reports, self.index, full=full, wait=30.0, on_event=on_event)
             self.load()
             return res
+        finally:
+            self.lock.release()
 
     def add_report(self, data: bytes, name: str, replace: bool = False,
                    on_event: Callable[[str], None] | None = None) -> tuple[str, object]:

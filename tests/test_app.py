@@ -514,3 +514,54 @@ def test_the_servers_memory_returns_after_a_rebuild(tmp_path, seed_index):
         assert after < 1.1 * before, f"{before:.0f} MB before, {after:.0f} MB after the rebuild"
     finally:
         app.LIBRARY = None
+
+
+# --------------------------------------------------------------------------- issue 11: uploads kept forever
+
+def test_an_upload_leaves_nothing_in_gradios_cache(lib, tmp_path, monkeypatch):
+    import gradio.utils
+    cache = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    assert Path(gradio.utils.get_upload_folder()) == cache
+    good = cache / "3f2a9c" / "xiangtan.txt"          # where Gradio's upload route puts a file
+    bad = cache / "77aa01" / "empty.txt"
+    for path, data in ((good, XIANGTAN.encode()), (bad, b"")):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    status, *_ = app.upload([str(good), str(bad)], False)
+    assert "已添加 xiangtan.txt" in status and "未添加 empty.txt" in status
+    assert not good.exists() and not bad.exists() and not list(cache.iterdir())
+    own = _write(tmp_path, "yueyang.md", YUEYANG.encode())   # not Gradio's: never deleted
+    app.add_file(own)
+    assert own.exists()
+
+
+def test_the_page_cleans_the_upload_cache_and_bounds_the_queue():
+    demo = app.build_ui()
+    frequency, age = demo.delete_cache
+    assert 0 < frequency <= 3600 and 0 < age <= 24 * 3600
+    assert demo._queue.max_size == app.QUEUE_MAX_SIZE and 0 < app.QUEUE_MAX_SIZE <= 100
+    upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
+    assert sorted(upload.file_types) == [".md", ".txt"]
+
+
+def test_a_flood_of_rebuilds_runs_one(lib, monkeypatch):
+    """20 rebuild requests at once (the queue took 20 full rebuilds in 0.4 s): one runs, the
+    others are told at once that a build is under way."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    runs = []
+
+    def slow_build(reports, index, **kw):
+        runs.append(1)
+        time.sleep(0.5)
+        from qa.store import BuildResult
+        return BuildResult(index=str(index), full=True, unchanged=["a"], passages=1)
+    monkeypatch.setattr(present, "run_build", slow_build)
+    monkeypatch.setattr(present.Library, "load", lambda self: self.assistant)
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        statuses = [s for s, *_ in pool.map(lambda _: app.rebuild(), range(20))]
+    assert len(runs) == 1 and time.monotonic() - t0 < 3
+    assert sum("qa-ok" in s for s in statuses) == 1
+    assert all("正在进行" in s for s in statuses if "qa-ok" not in s)
