@@ -56,6 +56,12 @@ def library() -> present.Library:
     return LIBRARY
 
 
+def _public(message) -> str:
+    """A message for the page: no server paths (the library's messages name folders)."""
+    lib = LIBRARY
+    return present.public_message(str(message), lib.reports if lib else None, lib.index if lib else None)
+
+
 def _unexpected(exc: BaseException) -> str:
     traceback.print_exc(file=sys.stderr)   # the terminal gets the traceback, the page a message
     return f"内部错误（{type(exc).__name__}）；请重试，或查看服务器日志。"
@@ -76,7 +82,7 @@ def _turn(question: str, turns: list[dict]) -> dict:
                 "bubble": present.render_answer(answer),
                 "passages": present.render_passages(answer, assistant.passage, related)}
     except QAError as exc:
-        msg = str(exc)
+        msg = _public(exc)
     except Exception as exc:  # never a traceback in the page
         msg = _unexpected(exc)
     return {"question": question, "text": msg, "answer": None, "bubble": present.render_error(msg),
@@ -175,7 +181,7 @@ def chat_api(question: str) -> str:
     try:
         return library().require().ask(present.check_question(question or "")).text
     except QAError as exc:
-        return f"错误：{exc}"
+        return f"错误：{_public(exc)}"
 
 
 # --------------------------------------------------------------------------- reports and data
@@ -210,7 +216,7 @@ def _tables():
     a = lib.assistant
     reports = present.reports_frame(a.reports() if a else [])
     figures, info, page = figures_view("", None, 1)
-    return reports, figures, info, page, "", present.index_summary(a, lib.problem)
+    return reports, figures, info, page, "", present.index_summary(a, _public(lib.problem) if lib.problem else None)
 
 
 def refresh():
@@ -232,10 +238,10 @@ def upload(files, replace: bool, progress=gr.Progress()):
             data = path.read_bytes()
             saved, res = lib.add_report(data, name, replace=bool(replace),
                                         on_event=present.event_progress(progress))
-            lines.append(present.build_message(res, added=saved, assistant=lib.assistant))
+            lines.append(_public(present.build_message(res, added=saved, assistant=lib.assistant)))
         except QAError as exc:
             ok = False
-            lines.append(f"未添加 {name}：{exc}")
+            lines.append(f"未添加 {name}：{_public(exc)}")
         except OSError as exc:
             ok = False
             lines.append(f"未添加 {name}：无法读取上传的文件（{exc.strerror}）")
@@ -260,9 +266,9 @@ def rebuild(progress=gr.Progress()):
         progress(0.0, desc="开始全量重建")
         # never queued behind another build: a flood of clicks runs one rebuild
         res = lib.rebuild(full=True, on_event=present.event_progress(progress), block=False)
-        msg, ok = present.build_message(res), True
+        msg, ok = _public(present.build_message(res)), True
     except QAError as exc:
-        msg, ok = f"重建失败：{exc}", False
+        msg, ok = f"重建失败：{_public(exc)}", False
     except Exception as exc:
         msg, ok = f"重建失败：{_unexpected(exc)}", False
     return (present.status_html(msg, ok=ok),) + _tables()
@@ -345,7 +351,8 @@ def build_ui() -> gr.Blocks:
             gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
                     "数字请以右侧高亮的原文为准。</p>")
             summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None,
-                                                    LIBRARY.problem if LIBRARY else None),
+                                                    _public(LIBRARY.problem) if LIBRARY and LIBRARY.problem
+                                                    else None),
                               elem_id="qa-summary")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
@@ -459,7 +466,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     env = os.environ
     p = argparse.ArgumentParser(
         description="工会工作报告问答：网页聊天（Gradio）。启动时若索引缺失或过期，先建立/更新索引。",
-        epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录。")
+        epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录"
+               "（只设置其一或为空时拒绝启动）。")
     p.add_argument("--host", default=env.get("QA_HOST", "127.0.0.1"), help="监听地址（QA_HOST），默认 127.0.0.1")
     try:
         port = int(env.get("QA_PORT", "7860"))
@@ -477,6 +485,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        login = guard.login_settings(os.environ)   # before anything is built or served
+    except QAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     lib = configure(args.reports, args.index)
     print(f"检查索引 {args.index}（报告目录 {args.reports}）…", file=sys.stderr, flush=True)
     try:
@@ -484,10 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    user, password = os.environ.get("QA_USER"), os.environ.get("QA_PASSWORD")
-    auth = (user, password) if user and password else None
-    if (user or password) and not auth:
-        print("注意：需要同时设置 QA_USER 和 QA_PASSWORD 才会启用登录", file=sys.stderr)
+    auth = guard.LoginGuard(*login).check if login else None
     from starlette.middleware import Middleware
     demo = build_ui()
     demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,

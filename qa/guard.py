@@ -1,4 +1,8 @@
-"""What guards the web app's server (``app.py``): Gradio's upload route and its cache.
+"""What guards the web app's server (``app.py``): the login, Gradio's upload route and its cache.
+
+:class:`LoginGuard` is the login check Gradio calls: a constant-time comparison, one attempt
+at a time, and after a few wrong passwords each next attempt waits longer (1 s, 2 s, 4 s, …,
+at most 30 s), so passwords cannot be guessed at the speed of the network.
 
 Gradio's ``/gradio_api/upload`` route stores whatever is posted to it (any type, up to a
 thousand files a request) in its cache before any handler of the page sees it, and keeps it
@@ -15,16 +19,99 @@ cached upload once the page has read it, and the Blocks' ``delete_cache`` the re
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
 import os
 import shutil
+import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 UPLOAD_SUFFIXES = (".txt", ".md")
 # A request may hold several reports; each is limited to 20 MB by Gradio's max_file_size.
 MAX_REQUEST_BYTES = 64 * 2**20
 
+
+# --------------------------------------------------------------------------- the login
+
+def login_settings(env: dict) -> tuple[str, str] | None:
+    """(user, password) from QA_USER and QA_PASSWORD, None when neither is set.
+
+    Raises:
+        InvalidParameter: only one of them is set, or one is empty or blank. A login that is
+            half set must never serve the reports without one.
+    """
+    from .errors import InvalidParameter
+    user, password = env.get("QA_USER"), env.get("QA_PASSWORD")
+    if user is None and password is None:
+        return None
+    if not (user or "").strip() or not (password or "").strip():
+        missing = " 和 ".join(name for name, value in (("QA_USER", user), ("QA_PASSWORD", password))
+                             if not (value or "").strip())
+        raise InvalidParameter(f"登录设置不完整：{missing} 为空或未设置。QA_USER 与 QA_PASSWORD 须同时设置"
+                               "且不为空才会启用登录；为免无登录地开放报告，未启动。请设置两者，或两者都不设置")
+    return user.strip(), password
+
+
+class LoginGuard:
+    """The login check for Gradio: ``launch(auth=LoginGuard(user, password).check)``.
+
+    ``check`` must be passed, not the guard: Gradio awaits ``auth`` only when
+    ``inspect.iscoroutinefunction(auth)``, which is false for an object with an async
+    ``__call__`` (the coroutine it returned would be taken as a success).
+
+    Args:
+        user, password: the one account.
+        free: wrong passwords answered at once; after them the next attempt waits ``delay``,
+            then twice that, up to ``max_delay`` seconds. A right password starts afresh, and
+            so do ``forget`` seconds without a wrong one.
+        max_waiting: attempts that may wait their turn; past it one is refused unchecked.
+    """
+
+    def __init__(self, user: str, password: str, *, free: int = 3, delay: float = 1.0,
+                 max_delay: float = 30.0, forget: float = 900.0, max_waiting: int = 32,
+                 clock: Callable[[], float] = time.monotonic):
+        self._user = user.encode("utf-8")
+        self._password = password.encode("utf-8")
+        self.free, self.delay, self.max_delay = free, delay, max_delay
+        self.forget, self.max_waiting, self.clock = forget, max_waiting, clock
+        self.failures = 0
+        self._last_failure = float("-inf")
+        self._next = float("-inf")     # no attempt is checked before this time
+        self._waiting = 0
+        self._lock: asyncio.Lock | None = None
+
+    async def check(self, username: str, password: str) -> bool:
+        """Whether ``username`` and ``password`` are the account's (waiting its turn first)."""
+        if self._waiting >= self.max_waiting:
+            return False               # a flood: refused without a check
+        self._waiting += 1
+        try:
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            async with self._lock:     # one attempt at a time: waiting cannot be shared out
+                wait = self._next - self.clock()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                ok = hmac.compare_digest(str(username).encode("utf-8"), self._user) \
+                    & hmac.compare_digest(str(password).encode("utf-8"), self._password)
+                now = self.clock()
+                if ok:
+                    self.failures, self._next = 0, float("-inf")
+                    return True
+                if now - self._last_failure > self.forget:
+                    self.failures = 0
+                self.failures += 1
+                self._last_failure = now
+                if self.failures > self.free:
+                    self._next = now + min(self.delay * 2 ** (self.failures - self.free - 1), self.max_delay)
+                return False
+        finally:
+            self._waiting -= 1
+
+
+# --------------------------------------------------------------------------- uploads
 
 def upload_folder() -> Path:
     """Where Gradio's upload route stores files (GRADIO_TEMP_DIR, else <tmp>/gradio)."""

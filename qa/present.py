@@ -438,6 +438,28 @@ def check_question(question) -> str:
     return question
 
 
+# An absolute path of two or more parts (/srv/qa/index, /tmp/x/reports/a.txt), not a URL or a
+# fraction: what the server's messages may hold and the page must not show.
+_SERVER_PATH = re.compile(r"(?<![\w.:/~])/(?:[^\s/：；，。、（）()「」《》<>'\"|]+/)+[^\s/：；，。、（）()「」《》<>'\"|]*")
+
+
+def public_message(text: str, *folders) -> str:
+    """``text`` with server paths cut to their last part, for the page: the folders given
+    (as written and resolved) become their names, and any other absolute path its file name."""
+    text = str(text)
+    forms: dict[str, str] = {}
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(folder)
+        for form in (str(folder), str(folder.absolute()), str(folder.resolve())):
+            if form not in (".", "/", ""):
+                forms[form] = folder.name or form
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, forms[form])
+    return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def status_html(message: str, ok: bool = True) -> str:
     """A message for the page (upload, rebuild), escaped."""
     cls = "qa-ok" if ok else "qa-bad"
@@ -587,6 +609,7 @@ class Library:
         self.lock = threading.Lock()
         self.generation = 0
         self._figure_table: tuple[int, FigureTable] | None = None   # (generation, table)
+        self.build_wait = 30.0     # seconds an upload or a rebuild waits for another process's build
 
     # ---- loading
     def load(self):
@@ -667,7 +690,7 @@ class Library:
         if not self.lock.acquire(blocking=block):
             raise BuildLocked("另一个构建（全量重建或上传的报告）正在进行，这次请求未排队；请等它完成后再试")
         try:
-            res = run_build(self.reports, self.index, full=full, wait=30.0, on_event=on_event)
+            res = run_build(self.reports, self.index, full=full, wait=self.build_wait, on_event=on_event)
             self.load()
             return res
         finally:
@@ -727,7 +750,7 @@ class Library:
                     os.replace(backup, dest)
 
             try:
-                res = run_build(self.reports, self.index, full=False, wait=30.0, on_event=on_event)
+                res = run_build(self.reports, self.index, full=False, wait=self.build_wait, on_event=on_event)
             except BaseException:
                 roll_back()
                 raise
@@ -735,7 +758,7 @@ class Library:
             if safe in skipped:
                 roll_back()
                 if backup is not None:   # the old version was dropped with the new one: index it again
-                    run_build(self.reports, self.index, full=False, wait=30.0)
+                    run_build(self.reports, self.index, full=False, wait=self.build_wait)
                 self.load()
                 raise UploadRejected(f"{safe}：{skipped[safe]}；未添加")
             if backup is not None:

@@ -565,3 +565,102 @@ def test_a_flood_of_rebuilds_runs_one(lib, monkeypatch):
     assert len(runs) == 1 and time.monotonic() - t0 < 3
     assert sum("qa-ok" in s for s in statuses) == 1
     assert all("正在进行" in s for s in statuses if "qa-ok" not in s)
+
+
+# --------------------------------------------------------------------------- issue 11: login fails open
+
+@pytest.mark.parametrize("env", [{"QA_USER": "union", "QA_PASSWORD": ""}, {"QA_USER": "union"},
+                                 {"QA_USER": "union", "QA_PASSWORD": "   "}, {"QA_PASSWORD": "s3cret-pw"},
+                                 {"QA_USER": " ", "QA_PASSWORD": "s3cret-pw"}])
+def test_a_half_set_login_refuses_to_start(tmp_path, monkeypatch, capsys, env):
+    import gradio as gr
+    launched = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
+    for k in ("QA_USER", "QA_PASSWORD"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    try:
+        code = app.main(["--reports", str(tmp_path / "reports"), "--index", str(tmp_path / "index")])
+    finally:
+        app.LIBRARY = None
+    err = capsys.readouterr().err
+    assert code == 2 and not launched
+    assert "QA_USER" in err and "QA_PASSWORD" in err
+    assert not (tmp_path / "index").exists()           # refused before anything was built
+
+
+def test_a_login_is_required_when_both_are_set(tmp_path, monkeypatch):
+    import asyncio
+
+    import gradio as gr
+    launched = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
+    monkeypatch.setenv("QA_USER", "union")
+    monkeypatch.setenv("QA_PASSWORD", "s3cret-pw")
+    from conftest import DATA
+    try:
+        assert app.main(["--reports", str(DATA / "reports"), "--index", str(tmp_path / "index")]) == 0
+    finally:
+        app.LIBRARY = None
+    auth = launched[0]["auth"]
+    import inspect
+    assert inspect.iscoroutinefunction(auth)            # what Gradio tests before awaiting it
+    assert asyncio.run(auth("union", "s3cret-pw")) is True
+    assert asyncio.run(auth("union", "wrong")) is False
+
+
+def test_wrong_passwords_are_slowed_down():
+    import asyncio
+    import time
+
+    from qa.guard import LoginGuard
+    guard = LoginGuard("union", "s3cret-pw", free=3, delay=0.2, max_delay=0.5)
+
+    async def attempts():
+        took = []
+        for password in ["a", "b", "c", "d", "e", "f", "s3cret-pw", "g"]:
+            t0 = time.monotonic()
+            ok = await guard.check("union", password)
+            took.append((ok, time.monotonic() - t0))
+        return took
+    took = asyncio.run(attempts())
+    assert [ok for ok, _ in took] == [False] * 6 + [True, False]
+    assert all(t < 0.1 for _, t in took[:4])           # three free mistakes; the 4th waits for none
+    assert 0.18 < took[4][1] < 0.4 and 0.38 < took[5][1] < 0.7   # then 0.2 s, 0.4 s, …
+    assert took[6][1] > 0.45                           # even the right password waits its turn
+    assert took[7][1] < 0.1                            # a success starts afresh
+
+    async def flood():                                 # many at once: one at a time
+        t0 = time.monotonic()
+        results = await asyncio.gather(*(guard.check("union", f"x{i}") for i in range(8)))
+        return results, time.monotonic() - t0
+    results, seconds = asyncio.run(flood())
+    assert not any(results) and seconds > 0.2 + 0.4 + 0.5 + 0.5
+
+
+# --------------------------------------------------------------------------- issue 11: no server paths in the page
+
+def test_messages_in_the_page_never_show_server_paths(tmp_path, seed_index):
+    import shutil
+    from conftest import app_on_copy
+    secret = str(tmp_path)
+    lib = app.configure(tmp_path / "reports", tmp_path / "no-index")
+    try:
+        shown = [app.chat_api("防城港市组建了多少个工会组织？"), _bot(app.ask("防城港市组建了多少个工会组织？", [])[1])]
+        shown.append(app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode())))   # no reports folder
+        shown.append(app.rebuild()[0])
+        lib = app_on_copy(tmp_path / "copy", seed_index).library()
+        (lib.index / "figures.jsonl").write_bytes(b"")
+        shutil.rmtree(lib.reports)                      # a rebuild that cannot read the reports
+        shown.append(app.rebuild()[0])
+        from qa.store import build_lock
+        lib.reports.mkdir()
+        lib.build_wait = 0.2
+        with build_lock(lib.index):                     # another build holds the lock
+            shown.append(app.add_file(_write(tmp_path, "yueyang.md", YUEYANG.encode())))
+    finally:
+        app.LIBRARY = None
+    for text in shown:
+        assert secret not in text and "/tmp" not in text, text
+    assert any("qa build" in t for t in shown) and any("正在进行" in t for t in shown)

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -399,3 +400,14 @@ def test_settings_from_environment_and_login(tmp_path):
             Client(info["url"], verbose=False).predict("防城港市组建了多少个工会组织？", api_name="/chat")
         client = Client(info["url"], auth=("union", "s3cret-pw"), verbose=False)
         assert client.predict("防城港市组建了多少个工会组织？", api_name="/chat").startswith("3135个")
+        # wrong passwords: three are answered at once, then each next attempt waits (1 s, 2 s, …)
+        took = []
+        for password in ["a", "b", "c", "d", "e"]:
+            t0 = time.monotonic()
+            data = urllib.parse.urlencode({"username": "union", "password": password}).encode()
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(info["url"] + "login", data=data, timeout=30)
+            took.append(time.monotonic() - t0)
+        assert max(took[:4]) < 0.9 and took[4] >= 0.9, took
+        assert Client(info["url"], auth=("union", "s3cret-pw"), verbose=False).predict(
+            "防城港市组建了多少个工会组织？", api_name="/chat").startswith("3135个")
