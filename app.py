@@ -233,7 +233,8 @@ def upload(files, replace: bool, progress=gr.Progress()):
     lines, ok = [], True
     for f in files:
         path = Path(f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", str(f)))
-        name = path.name
+        # the name the user chose (Gradio stores the file under a cleaned one)
+        name = str(getattr(f, "orig_name", None) or path.name)
         try:
             data = path.read_bytes()
             saved, res = lib.add_report(data, name, replace=bool(replace),
@@ -291,6 +292,22 @@ def show_figure(evt: gr.SelectData):
 
 
 # --------------------------------------------------------------------------- the page
+
+class ReportUpload(gr.File):
+    """gr.File (same page component) that hands each path on with the name the browser sent
+    (``orig_name``): Gradio's upload route strips characters from names ("a?b.txt" is stored
+    as "ab.txt"), and a replacement must be checked against the name the user chose."""
+
+    is_template = True          # Gradio's way to reuse the parent's page component ("file")
+
+    def _process_single_file(self, f):
+        out = super()._process_single_file(f)
+        if isinstance(out, str):
+            from gradio.utils import NamedString
+            out = NamedString(out)
+            out.orig_name = getattr(f, "orig_name", None)
+        return out
+
 
 CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; }
@@ -412,7 +429,7 @@ def build_ui() -> gr.Blocks:
                                        label="已索引的报告", elem_id="qa-reports")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
+                        upload_box = ReportUpload(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
                                              file_count="multiple", type="filepath", elem_id="qa-upload",
                                              file_types=list(guard.UPLOAD_SUFFIXES))
                         replace = gr.Checkbox(label="替换同名报告", value=False, elem_id="qa-replace")

@@ -524,8 +524,9 @@ def give_back_memory() -> None:
     """Collect the old index (its cycles) and hand the freed heap back to the system.
 
     glibc keeps freed memory in its arenas for reuse; after an index of 60,000 figure rows
-    was replaced by a small one, the server stayed 70 MB larger than before without
-    ``malloc_trim``. Elsewhere than glibc this only collects.
+    was replaced by a small one, the server stayed 60 MB larger than before without
+    ``malloc_trim`` (and 210 MB larger with the build in the server). Elsewhere than glibc
+    this only collects.
     """
     import gc
     gc.collect()
@@ -701,8 +702,9 @@ class Library:
         """Add an uploaded report to the reports folder and index it incrementally.
 
         Checks the name and the text before anything is written; never overwrites a report
-        unless ``replace``; rolls back the file when the build fails. Returns (saved name,
-        BuildResult).
+        unless ``replace``, and then only one named exactly ``name`` (a name that cleaning
+        turns into another report's is refused); rolls back the file when the build fails.
+        Returns (saved name, BuildResult).
 
         Raises:
             UploadRejected, ReportError: the report was not added; the index is as it was.
@@ -724,6 +726,14 @@ class Library:
                 if same:
                     rel = path.relative_to(self.reports).as_posix()
                     raise UploadRejected(f"{safe} 与已有报告 {rel} 内容相同，未重复添加")
+            sent = unicodedata.normalize("NFC", str(name).strip())
+            if dest.exists() and safe != sent:
+                # the name was cleaned into that of a report already there: another report
+                # ("a b.txt" and "a_b.txt", or "x?.txt" that Gradio stored as "x.txt")
+                raise UploadRejected(
+                    f"文件名 {sent} 整理后是 {safe}，已有这个名字的报告；它可能是另一份报告，未覆盖。"
+                    f"只有名字恰好是 {safe} 的文件才能替换它（勾选“替换同名报告”）：如要替换，请把文件改名为 {safe}"
+                    "后上传；否则请改用别的名字（文字、数字和 ._-()）")
             if dest.exists() and not replace:
                 raise UploadRejected(f"已有同名报告 {safe}；未覆盖。如要替换，请勾选“替换同名报告”后重新上传，"
                                      "或把文件改名")
