@@ -293,20 +293,30 @@ def show_figure(evt: gr.SelectData):
 
 # --------------------------------------------------------------------------- the page
 
-class ReportUpload(gr.File):
-    """gr.File (same page component) that hands each path on with the name the browser sent
-    (``orig_name``): Gradio's upload route strips characters from names ("a?b.txt" is stored
-    as "ab.txt"), and a replacement must be checked against the name the user chose."""
+def keep_sent_names(box: gr.File) -> gr.File:
+    """Make a gr.File hand each path on with the name the browser sent (``orig_name``).
 
-    is_template = True          # Gradio's way to reuse the parent's page component ("file")
+    Gradio's upload route strips characters from names ("a?b.txt" is stored as "ab.txt"), and
+    a replacement must be checked against the name the user chose. The box's own preprocess
+    is wrapped (not subclassed: Gradio writes a .pyi file beside any module that defines a
+    component class)."""
+    from gradio.data_classes import ListFiles
+    from gradio.utils import NamedString
+    preprocess = box.preprocess
 
-    def _process_single_file(self, f):
-        out = super()._process_single_file(f)
-        if isinstance(out, str):
-            from gradio.utils import NamedString
-            out = NamedString(out)
-            out.orig_name = getattr(f, "orig_name", None)
-        return out
+    def with_names(payload):
+        out = preprocess(payload)
+        sent = list(payload.root) if isinstance(payload, ListFiles) else [payload] if payload is not None else []
+        paths = out if isinstance(out, list) else [out] if out is not None else []
+        named = []
+        for path, data in zip(paths, sent, strict=False):
+            if isinstance(path, str):
+                path = NamedString(path)
+                path.orig_name = getattr(data, "orig_name", None)
+            named.append(path)
+        return named if isinstance(out, list) else (named[0] if named else out)
+    box.preprocess = with_names
+    return box
 
 
 CSS = """
@@ -429,9 +439,10 @@ def build_ui() -> gr.Blocks:
                                        label="已索引的报告", elem_id="qa-reports")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        upload_box = ReportUpload(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
+                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
                                              file_count="multiple", type="filepath", elem_id="qa-upload",
                                              file_types=list(guard.UPLOAD_SUFFIXES))
+                        keep_sent_names(upload_box)
                         replace = gr.Checkbox(label="替换同名报告", value=False, elem_id="qa-replace")
                     with gr.Column(scale=1):
                         rebuild_btn = gr.Button("全量重建索引", elem_id="qa-rebuild")
