@@ -118,11 +118,11 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Pa
         start, end = group[0][0], group[-1][1]
         text = report.text[start:end]
         pid = passage_id(report.source, text)
-        if pid in seen:
-            # the same text twice in one report (a run-on of one clause pasted over and over
-            # cuts into identical pieces) answers nothing the first did not: one passage
-            return
-        seen[pid] = 0
+        if pid in seen:  # the same text twice in one report: keep ids unique and stable
+            seen[pid] += 1
+            pid = passage_id(report.source, f"{text}\x00{seen[pid]}")
+        else:
+            seen[pid] = 0
         body = next(u for u in group if not u[4])
         passages.append(Passage(pid, report.source, report.sections[body[2]].title, body[3],
                                 report.date, text, start, end))

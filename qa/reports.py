@@ -320,14 +320,16 @@ def _unique_clauses(text: str) -> tuple[str, int]:
 
 
 def _drop_repeated_sentences(blocks: list[_Block]) -> int:
-    """Drop second copies of sentences from the body paragraphs, as repeated paragraphs are
-    dropped (a sentence pasted over and over must not fill the index); returns how many."""
+    """Drop second copies of sentences from the body paragraphs under one heading, as repeated
+    paragraphs are dropped (a sentence pasted over and over must not fill the index); returns
+    how many. Another article (after a heading) may say the same sentence again."""
     from .passages import split_sentences
     seen: set[str] = set()
     dropped = 0
     kept: list[_Block] = []
     for b in blocks:
         if b.kind != "body":
+            seen = set()
             kept.append(b)
             continue
         parts, repeats = [], 0
