@@ -1,7 +1,10 @@
 """Web chat over the trade-union work reports (Gradio).
 
-    python app.py                      # builds/updates index/ from seeds/, serves 127.0.0.1:7860
+    python app.py                      # builds/updates index/ from reports/, serves 127.0.0.1:7860
     python app.py --port 8080 --reports mydocs --index myindex
+
+reports/ is the reports library (uploads go there); the first start makes it as a copy of the
+bundled samples in seeds/, which the app never writes to.
 
 Settings also come from QA_HOST, QA_PORT, QA_INDEX, QA_REPORTS; QA_USER and QA_PASSWORD
 turn on a login. The chat is callable with gradio_client::
@@ -43,7 +46,7 @@ EXAMPLES: list[tuple[str, ...]] = [
 EXAMPLE_LABELS = [" → ".join(qs) for qs in EXAMPLES]
 
 
-def configure(reports: str | Path = "seeds", index: str | Path = "index") -> present.Library:
+def configure(reports: str | Path = "reports", index: str | Path = "index") -> present.Library:
     """Point the app at a reports folder and an index (the index is not built or loaded)."""
     global LIBRARY
     LIBRARY = present.Library(reports, index)
@@ -503,12 +506,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"QA_PORT={env.get('QA_PORT')!r} 不是端口号")
     p.add_argument("--port", type=int, default=port, help="端口（QA_PORT），默认 7860")
     p.add_argument("--index", default=_default_dir("QA_INDEX", "index"), help="索引目录（QA_INDEX），默认 index")
-    p.add_argument("--reports", default=_default_dir("QA_REPORTS", "seeds"),
-                   help="报告目录（QA_REPORTS），默认 seeds")
+    p.add_argument("--reports", default=None,
+                   help="报告目录（QA_REPORTS），默认为报告库 reports（首次启动时复制 seeds 中的示例报告建立；"
+                        "上传的报告放在这里，seeds 保持不变）")
     args = p.parse_args(argv)
+    # the library is made up only when no folder was named (--reports or QA_REPORTS)
+    args.library = args.reports is None and not env.get("QA_REPORTS")
+    if args.reports is None:
+        args.reports = _default_dir("QA_REPORTS", "reports")
     if not 0 < args.port < 65536:
         p.error(f"端口 {args.port} 超出范围 1–65535")
     return args
+
+
+def report_folders(args: argparse.Namespace) -> tuple[str, str]:
+    """(reports folder, index folder) of the parsed settings; the reports library is made
+    from the bundled samples when it is the default and does not exist yet."""
+    from qa.reports import ensure_library
+    if getattr(args, "library", False):
+        samples = Path(args.reports).parent / "seeds"
+        if ensure_library(args.reports, samples if samples.is_dir() else HERE / "seeds"):
+            print(f"已建立报告库 {args.reports}（复制自示例报告 seeds/；上传的报告放在这里）", file=sys.stderr)
+    return args.reports, args.index
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -518,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    lib = configure(args.reports, args.index)
+    lib = configure(*report_folders(args))
     print(f"检查索引 {args.index}（报告目录 {args.reports}）…", file=sys.stderr, flush=True)
     try:
         lib.prepare(progress=True)

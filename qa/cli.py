@@ -11,7 +11,7 @@ import os
 import sys
 
 EXAMPLES = {
-    "build": "例子:\n  qa build                       # 增量更新 index/（报告在 seeds/）\n"
+    "build": "例子:\n  qa build                       # 增量更新 index/（报告库 reports/，首次使用时复制自 seeds/）\n"
              "  qa build --full                # 全量重建\n"
              "  qa build --reports mydocs --index myindex\n"
              "  qa build --full --embedder BAAI/bge-small-zh-v1.5   # 本机已有的 sentence-transformers 模型",
@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         return sp
 
     b = add("build", "建立或更新索引（默认增量）")
-    b.add_argument("--reports", default="seeds", help="报告目录（.txt/.md），默认 seeds")
+    b.add_argument("--reports", default=None,
+                   help="报告目录（.txt/.md），默认为报告库 reports（没有时先复制 seeds 中的示例报告建立）")
     b.add_argument("--index", default="index", help="索引目录，默认 index")
     b.add_argument("--full", action="store_true", help="全量重建")
     b.add_argument("--embedder", default=None,
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     from . import build_index
+    if args.reports is None:            # the library; a folder named on purpose is never made up
+        from .reports import LIBRARY, ensure_library
+        args.reports = LIBRARY
+        if ensure_library(LIBRARY):
+            print(f"已建立报告库 {LIBRARY}/（复制自示例报告 seeds/；以后的报告放在这里，seeds/ 保持不变）",
+                  file=sys.stderr)
     if args.events:
         return _build_events(args)
     res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,

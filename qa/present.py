@@ -6,7 +6,7 @@ report or from a user is HTML-escaped: a report holding ``<script>`` or
 ``<img src=x onerror=…>`` is shown as that text and runs nothing. The chat replies are HTML
 blocks (one block, no blank line), so Markdown never reinterprets the escaped text.
 
-    library = Library("seeds", "index")
+    library = Library("reports", "index")
     library.prepare()                         # build or update the index, load it
     answer = library.assistant.ask("防城港市组建了多少个工会组织？")
     render_answer(answer)                     # the chat bubble
@@ -602,7 +602,7 @@ class Library:
     lock (and under the index's own file lock, against other processes).
     """
 
-    def __init__(self, reports: str | Path = "seeds", index: str | Path = "index"):
+    def __init__(self, reports: str | Path = "reports", index: str | Path = "index"):
         self.reports = Path(reports)
         self.index = Path(index)
         self.assistant = None

@@ -543,6 +543,54 @@ def parse_report(raw: str, source: str) -> Report:
                   text=text, sections=sections, paragraphs=paragraphs, dropped=dropped)
 
 
+# The user's reports library: where `qa build` and the app read reports and where uploads go.
+# It starts as a copy of the bundled samples (seeds/), which are never written to.
+LIBRARY = "reports"
+BUNDLED = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def ensure_library(folder: str | Path, samples: str | Path | None = None) -> bool:
+    """Make the reports library ``folder`` as a copy of the bundled sample reports when it does
+    not exist yet; returns whether it was made. An existing folder is never touched.
+
+    Args:
+        samples: the sample reports (default: ``seeds/`` beside ``folder``, else the
+            project's bundled ``seeds/``). Without any, nothing is made (a build then says
+            the reports folder is missing).
+    """
+    import os
+    import shutil
+    folder = Path(folder)
+    if folder.exists() or folder.is_symlink():
+        return False
+    if samples is None:
+        beside = folder.parent / "seeds"
+        samples = beside if beside.is_dir() else BUNDLED
+    samples = Path(samples)
+    if not samples.is_dir():
+        return False
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.new-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for path in sorted(samples.rglob("*")):
+            rel = path.relative_to(samples)
+            if path.is_symlink() or not path.is_file() or path.suffix.lower() not in REPORT_SUFFIXES \
+                    or any(part.startswith(".") for part in rel.parts):
+                continue
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, tmp / rel)      # contents only: the copy is the user's, writable
+        tmp.mkdir(exist_ok=True)
+        os.rename(tmp, folder)                    # whole or not at all
+    except FileExistsError:
+        shutil.rmtree(tmp, ignore_errors=True)    # made meanwhile by another process
+        return False
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
+
+
 def list_reports(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """The report files in ``folder`` (sorted), and (name, reason) for the files passed over.
 

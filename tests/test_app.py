@@ -277,8 +277,8 @@ def test_chat_api_returns_the_answer_text(lib):
     assert isinstance(text, str) and text.startswith("3135个") and "出处" in text
 
 
-def test_library_error_is_shown_not_raised(tmp_path):
-    app.configure(SEEDS, tmp_path / "no-index")
+def test_library_error_is_shown_not_raised(tmp_path, bundled_reports):
+    app.configure(bundled_reports, tmp_path / "no-index")
     try:
         _, messages, *_ = app.ask("防城港市组建了多少个工会组织？", [])
         assert "qa-error" in _bot(messages) and "qa build" in _bot(messages)
@@ -714,3 +714,50 @@ def test_our_own_cleaning_never_overwrites_another_report(lib, tmp_path):
     assert (lib.reports / "a_b.txt").read_bytes() == XIANGTAN.encode()
     status = app.add_file(_write(tmp_path, "a_b.txt", YUEYANG.encode()), replace=True)   # its own name
     assert "qa-ok" in status and (lib.reports / "a_b.txt").read_bytes() == YUEYANG.encode()
+
+
+# --------------------------------------------------------------------------- issue 11: a library of its own
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the project's layout (the bundled seeds/), as the current folder."""
+    from conftest import copy_bundled
+    copy_bundled(tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    for k in ("QA_REPORTS", "QA_INDEX"):
+        monkeypatch.delenv(k, raising=False)
+    return tmp_path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_uploads_go_to_the_library_and_never_to_the_bundled_seeds(project, tmp_path):
+    import io
+    seeds = _files(project / "seeds")
+    args = app.parse_args([])
+    assert Path(args.reports).resolve() == project / "reports"
+    try:
+        lib = app.configure(*app.report_folders(args))
+        lib.prepare(progress=False, out=io.StringIO())
+        assert _files(project / "reports") == seeds              # the library starts as the samples
+        status = app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
+        assert "qa-ok" in status
+        status = app.add_file(_write(tmp_path, "000_ad651ca938ec0b06.txt", YUEYANG.encode()),
+                              replace=True)
+        assert "qa-ok" in status
+    finally:
+        app.LIBRARY = None
+    assert _files(project / "seeds") == seeds                      # the bundled reports never change
+    assert "xiangtan.txt" in _files(project / "reports")
+    assert _files(project / "reports")["000_ad651ca938ec0b06.txt"] == YUEYANG.encode()
+
+
+def test_a_library_named_on_purpose_is_never_made_up(project, monkeypatch):
+    monkeypatch.setenv("QA_REPORTS", str(project / "mine"))
+    args = app.parse_args([])
+    reports, _index = app.report_folders(args)
+    assert reports == str(project / "mine") and not (project / "mine").exists()
+    reports, _index = app.report_folders(app.parse_args(["--reports", "other"]))
+    assert reports == "other" and not (project / "other").exists()

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -58,14 +57,12 @@ def free_port() -> int:
 @contextlib.contextmanager
 def start_app(tmp: Path, index: Path | None = None, env_settings: dict | None = None,
               extra_env: dict | None = None):
-    """Run ``python app.py`` on a copy of seeds/ (and a copy of ``index``, or none) and yield
+    """Run ``python app.py`` on a copy of the bundled reports (and a copy of ``index``, or none) and yield
     its URL; the app is stopped afterwards. With ``env_settings`` the port, reports and index
     go through QA_PORT, QA_REPORTS, QA_INDEX (plus the given variables) instead of flags;
     ``extra_env`` is added to the environment either way (GRADIO_TEMP_DIR is tmp/gradio)."""
-    reports = tmp / "reports"
-    shutil.copytree(SEEDS, reports)
-    for f in reports.iterdir():
-        f.chmod(0o644)
+    from conftest import copy_bundled
+    reports = copy_bundled(tmp / "reports")
     index_dir = tmp / "index"
     if index is not None:
         shutil.copytree(index, index_dir)

@@ -9,7 +9,7 @@ import pytest
 from qa.errors import ReportError
 from qa.reports import decode_report, list_reports, parse_report, read_report
 
-from conftest import SEEDS
+from conftest import bundled_paths
 
 TEXT = "株洲市总工会：服务职工\n\n截至2020年底，全市基层工会组织1200个。\n"
 
@@ -37,7 +37,7 @@ def test_read_report_names_a_missing_file(tmp_path):
 
 
 def _seed(name):
-    path = next(SEEDS.glob(f"{name}*"))
+    path = next(p for p in bundled_paths() if p.name.startswith(name))
     return parse_report(read_report(path), path.name)
 
 
