@@ -99,7 +99,9 @@ def _build(args) -> int:
     if args.reports is None:            # the library; a folder named on purpose is never made up
         from .reports import LIBRARY, ensure_library
         args.reports = LIBRARY
-        if ensure_library(LIBRARY):
+        # made from the samples beside it (in the project folder); elsewhere a missing
+        # reports/ is an error, as any missing folder
+        if ensure_library(LIBRARY, samples="seeds"):
             print(f"已建立报告库 {LIBRARY}/（复制自示例报告 seeds/；以后的报告放在这里，seeds/ 保持不变）",
                   file=sys.stderr)
     if args.events:

@@ -119,3 +119,9 @@ def test_build_uses_the_reports_library_and_never_changes_the_seeds(tmp_path, mo
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == seeds
     code, out, err = run(capsys, "build", "--reports", "missing")      # named on purpose: not made up
     assert code == 2 and "missing" in err and not (tmp_path / "missing").exists()
+
+
+def test_build_outside_the_project_makes_no_library(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "build")
+    assert code == 2 and "reports" in err and not (tmp_path / "reports").exists()

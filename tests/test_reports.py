@@ -140,7 +140,6 @@ FLOODS = {
 
 @pytest.mark.parametrize("layout", sorted(FLOODS))
 def test_a_repeated_sentence_is_kept_once(layout):
-    from qa.figures import figure_table
     from qa.passages import chunk_report
     report = parse_report(FLOODS[layout], "flood.txt")
     passages = chunk_report(report)
