@@ -557,8 +557,11 @@ def run_build(reports: str | Path, index: str | Path, *, full: bool = False, wai
     from .store import BuildResult
     cmd = [sys.executable, "-m", "qa.cli", "build", "--reports", str(reports), "--index", str(index),
            "--wait", str(wait), "--events"] + (["--full"] if full else [])
+    # the child imports this very package, installed or not (python /path/to/app.py)
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
     # stderr is the server's own (its log, or progress bars on a terminal): never a pipe to fill
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
                           text=True, encoding="utf-8", errors="replace") as proc:
         result = error = None
         for line in proc.stdout:

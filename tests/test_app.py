@@ -761,3 +761,16 @@ def test_a_library_named_on_purpose_is_never_made_up(project, monkeypatch):
     assert reports == str(project / "mine") and not (project / "mine").exists()
     reports, _index = app.report_folders(app.parse_args(["--reports", "other"]))
     assert reports == "other" and not (project / "other").exists()
+
+
+def test_a_build_in_a_child_finds_the_package_from_anywhere(tmp_path, monkeypatch):
+    """A build run from another folder (as python /path/to/app.py may be): the child imports qa
+    and its error comes back as the same QAError."""
+    from conftest import DATA
+    from qa.errors import NotAnIndex
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
+    res = present.run_build(DATA / "reports", tmp_path / "index")
+    assert res.passages > 0 and sorted(res.added) == ["liling.md", "zhuzhou.txt"]
+    with pytest.raises(NotAnIndex, match="不是索引目录"):
+        present.run_build(DATA / "reports", DATA / "reports")
