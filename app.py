@@ -1,7 +1,10 @@
 """Web chat over the trade-union work reports (Gradio).
 
-    python app.py                      # builds/updates index/ from seeds/, serves 127.0.0.1:7860
+    python app.py                      # builds/updates index/ from reports/, serves 127.0.0.1:7860
     python app.py --port 8080 --reports mydocs --index myindex
+
+reports/ is the reports library (uploads go there); the first start makes it as a copy of the
+bundled samples in seeds/, which the app never writes to.
 
 Settings also come from QA_HOST, QA_PORT, QA_INDEX, QA_REPORTS; QA_USER and QA_PASSWORD
 turn on a login. The chat is callable with gradio_client::
@@ -26,7 +29,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from qa import present  # noqa: E402
+from qa import guard, present  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
 # The module-level holder of the current Assistant (see qa.present.Library): handlers read
@@ -43,7 +46,7 @@ EXAMPLES: list[tuple[str, ...]] = [
 EXAMPLE_LABELS = [" → ".join(qs) for qs in EXAMPLES]
 
 
-def configure(reports: str | Path = "seeds", index: str | Path = "index") -> present.Library:
+def configure(reports: str | Path = "reports", index: str | Path = "index") -> present.Library:
     """Point the app at a reports folder and an index (the index is not built or loaded)."""
     global LIBRARY
     LIBRARY = present.Library(reports, index)
@@ -54,6 +57,12 @@ def library() -> present.Library:
     if LIBRARY is None:
         raise RuntimeError("app.configure() has not been called")
     return LIBRARY
+
+
+def _public(message) -> str:
+    """A message for the page: no server paths (the library's messages name folders)."""
+    lib = LIBRARY
+    return present.public_message(str(message), lib.reports if lib else None, lib.index if lib else None)
 
 
 def _unexpected(exc: BaseException) -> str:
@@ -76,7 +85,7 @@ def _turn(question: str, turns: list[dict]) -> dict:
                 "bubble": present.render_answer(answer),
                 "passages": present.render_passages(answer, assistant.passage, related)}
     except QAError as exc:
-        msg = str(exc)
+        msg = _public(exc)
     except Exception as exc:  # never a traceback in the page
         msg = _unexpected(exc)
     return {"question": question, "text": msg, "answer": None, "bubble": present.render_error(msg),
@@ -175,17 +184,42 @@ def chat_api(question: str) -> str:
     try:
         return library().require().ask(present.check_question(question or "")).text
     except QAError as exc:
-        return f"错误：{exc}"
+        return f"错误：{_public(exc)}"
 
 
 # --------------------------------------------------------------------------- reports and data
 
+def figures_view(query: str | None, sort: str | None, page):
+    """One page of the figure table, searched and sorted on the server: (table, the line
+    saying which page of how many rows, the page number)."""
+    lib = library()
+    table = lib.figure_table()
+    query = str(query or "")[:present.MAX_QUESTION_CHARS]
+    rows, page, pages, matched = table.page(query, sort, page)
+    info = present.figure_page_info(page, pages, matched, len(table.rows), query)
+    return present.figures_frame(rows), info, page
+
+
+def figures_first(query, sort):
+    return figures_view(query, sort, 1)
+
+
+def figures_prev(query, sort, page):
+    return figures_view(query, sort, (page or 1) - 1)
+
+
+def figures_next(query, sort, page):
+    return figures_view(query, sort, (page or 1) + 1)
+
+
 def _tables():
+    """What a page load and every build refresh: the reports, the first page of the figure
+    table (its search cleared), and the summary line."""
     lib = library()
     a = lib.assistant
     reports = present.reports_frame(a.reports() if a else [])
-    figures = present.figures_frame(a.figures if a else [])
-    return reports, figures, present.index_summary(a)
+    figures, info, page = figures_view("", None, 1)
+    return reports, figures, info, page, "", present.index_summary(a, _public(lib.problem) if lib.problem else None)
 
 
 def refresh():
@@ -202,21 +236,24 @@ def upload(files, replace: bool, progress=gr.Progress()):
     lines, ok = [], True
     for f in files:
         path = Path(f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", str(f)))
-        name = path.name
+        # the name the user chose (Gradio stores the file under a cleaned one)
+        name = str(getattr(f, "orig_name", None) or path.name)
         try:
             data = path.read_bytes()
             saved, res = lib.add_report(data, name, replace=bool(replace),
                                         on_event=present.event_progress(progress))
-            lines.append(present.build_message(res, added=saved, assistant=lib.assistant))
+            lines.append(_public(present.build_message(res, added=saved, assistant=lib.assistant)))
         except QAError as exc:
             ok = False
-            lines.append(f"未添加 {name}：{exc}")
+            lines.append(f"未添加 {name}：{_public(exc)}")
         except OSError as exc:
             ok = False
             lines.append(f"未添加 {name}：无法读取上传的文件（{exc.strerror}）")
         except Exception as exc:
             ok = False
             lines.append(f"未添加 {name}：{_unexpected(exc)}")
+        finally:
+            guard.discard_upload(path)      # Gradio's copy: the report, if kept, is in the library now
     return (present.status_html("\n".join(lines), ok=ok),) + _tables() + (None,)
 
 
@@ -231,10 +268,11 @@ def rebuild(progress=gr.Progress()):
     lib = library()
     try:
         progress(0.0, desc="开始全量重建")
-        res = lib.rebuild(full=True, on_event=present.event_progress(progress))
-        msg, ok = present.build_message(res), True
+        # never queued behind another build: a flood of clicks runs one rebuild
+        res = lib.rebuild(full=True, on_event=present.event_progress(progress), block=False)
+        msg, ok = _public(present.build_message(res)), True
     except QAError as exc:
-        msg, ok = f"重建失败：{exc}", False
+        msg, ok = f"重建失败：{_public(exc)}", False
     except Exception as exc:
         msg, ok = f"重建失败：{_unexpected(exc)}", False
     return (present.status_html(msg, ok=ok),) + _tables()
@@ -257,6 +295,32 @@ def show_figure(evt: gr.SelectData):
 
 
 # --------------------------------------------------------------------------- the page
+
+def keep_sent_names(box: gr.File) -> gr.File:
+    """Make a gr.File hand each path on with the name the browser sent (``orig_name``).
+
+    Gradio's upload route strips characters from names ("a?b.txt" is stored as "ab.txt"), and
+    a replacement must be checked against the name the user chose. The box's own preprocess
+    is wrapped (not subclassed: Gradio writes a .pyi file beside any module that defines a
+    component class)."""
+    from gradio.data_classes import ListFiles
+    from gradio.utils import NamedString
+    preprocess = box.preprocess
+
+    def with_names(payload):
+        out = preprocess(payload)
+        sent = list(payload.root) if isinstance(payload, ListFiles) else [payload] if payload is not None else []
+        paths = out if isinstance(out, list) else [out] if out is not None else []
+        named = []
+        for path, data in zip(paths, sent, strict=False):
+            if isinstance(path, str):
+                path = NamedString(path)
+                path.orig_name = getattr(data, "orig_name", None)
+            named.append(path)
+        return named if isinstance(out, list) else (named[0] if named else out)
+    box.preprocess = with_names
+    return box
+
 
 CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; }
@@ -301,17 +365,24 @@ THEME = gr.themes.Soft(
 )
 
 PRIVATE = dict(api_visibility="private")
+# Events waiting in Gradio's queue at most; past it a request is told the queue is full.
+QUEUE_MAX_SIZE = 64
+# Gradio's cache of uploads (a report is read and removed as soon as it is handled; this is for
+# what never reached the handler): every 30 minutes, files older than an hour go.
+DELETE_CACHE = (1800, 3600)
 
 
 def build_ui() -> gr.Blocks:
     """The page: 问答 (chat with passages, table and chart), 数据 (figure table), 报告."""
-    with gr.Blocks(title="工会工作报告问答", analytics_enabled=False) as demo:
+    with gr.Blocks(title="工会工作报告问答", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         turns = gr.State([])
         shown = gr.State(None)       # the turn whose passages, table and chart are shown
         with gr.Row(elem_id="qa-head"):
             gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
                     "数字请以右侧高亮的原文为准。</p>")
-            summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None),
+            summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None,
+                                                    _public(LIBRARY.problem) if LIBRARY and LIBRARY.problem
+                                                    else None),
                               elem_id="qa-summary")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
@@ -343,14 +414,26 @@ def build_ui() -> gr.Blocks:
                         gr.Markdown("#### 引用的段落")
                         passages = gr.HTML(present.PASSAGES_EMPTY, elem_id="qa-passages")
             with gr.Tab("数据", id="data"):
-                gr.Markdown("报告中的全部数字：可搜索、点表头排序；选中一行，右侧显示它所在的段落，原句高亮。")
+                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词）、选择排序、翻页；"
+                            "选中一行，右侧显示它所在的段落，原句高亮。")
+                figure_page = gr.State(1)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
+                        with gr.Row():
+                            figure_search = gr.Textbox(placeholder="搜索数字表，如：防城港 工会组织", show_label=False,
+                                                       scale=4, lines=1, max_lines=1, elem_id="qa-figure-search")
+                            figure_sort = gr.Dropdown(list(present.FIGURE_SORTS), value="报告顺序", show_label=False,
+                                                      scale=1, min_width=120, elem_id="qa-figure-sort")
+                        # one page at a time from the server: the table is never sent whole
                         figures = gr.Dataframe(
-                            headers=present.FIGURE_COLUMNS, interactive=False, show_search="search",
+                            headers=present.FIGURE_COLUMNS, interactive=False,
                             max_height=620, max_chars=40, elem_id="qa-figures", pinned_columns=1,
                             column_widths=[70, 150, 90, 90, 50, 110, 90, 170, 220, 320, 150],
                             datatype=["str", "str", "str", "number", "str", "str", "str", "str", "str", "str", "str"])
+                        with gr.Row():
+                            figure_prev = gr.Button("上一页", size="sm", min_width=80, elem_id="qa-figure-prev")
+                            figure_info = gr.HTML("", elem_id="qa-figure-info")
+                            figure_next = gr.Button("下一页", size="sm", min_width=80, elem_id="qa-figure-next")
                     with gr.Column(scale=2):
                         figure_passage = gr.HTML('<div class="qa-panel-empty">选择表格中的一行查看原文。</div>',
                                                  elem_id="qa-figure-passage")
@@ -359,8 +442,10 @@ def build_ui() -> gr.Blocks:
                                        label="已索引的报告", elem_id="qa-reports")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可）",
-                                             file_count="multiple", type="filepath", elem_id="qa-upload")
+                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
+                                             file_count="multiple", type="filepath", elem_id="qa-upload",
+                                             file_types=list(guard.UPLOAD_SUFFIXES))
+                        keep_sent_names(upload_box)
                         replace = gr.Checkbox(label="替换同名报告", value=False, elem_id="qa-replace")
                     with gr.Column(scale=1):
                         rebuild_btn = gr.Button("全量重建索引", elem_id="qa-rebuild")
@@ -377,14 +462,21 @@ def build_ui() -> gr.Blocks:
                 (chatbot.clear, clear, None, chat_out),
                 (chatbot.select, select_reply, [turns], side)):
             event(fn, inputs, outputs, **PRIVATE).then(plot_data, [turns, shown], [bar, line], **PRIVATE)
-        tables = [reports, figures, summary]
+        tables = [reports, figures, figure_info, figure_page, figure_search, summary]
+        view = [figures, figure_info, figure_page]
+        figure_search.submit(figures_first, [figure_search, figure_sort], view, **PRIVATE)
+        figure_sort.change(figures_first, [figure_search, figure_sort], view, **PRIVATE)
+        figure_prev.click(figures_prev, [figure_search, figure_sort, figure_page], view, **PRIVATE)
+        figure_next.click(figures_next, [figure_search, figure_sort, figure_page], view, **PRIVATE)
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
                           concurrency_limit=1, concurrency_id="build", **PRIVATE)
-        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=1, concurrency_id="build",
-                          **PRIVATE)
+        # not in the "build" group: a rebuild asked for while a build runs is refused at once
+        # (Library.rebuild(block=False)) instead of waiting to run again after it
+        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=4, **PRIVATE)
         figures.select(show_figure, None, figure_passage, **PRIVATE)
         demo.load(refresh, None, tables, **PRIVATE)
         gr.api(chat_api, api_name="chat", concurrency_limit=None)
+    demo.queue(default_concurrency_limit=8, max_size=QUEUE_MAX_SIZE)
     return demo
 
 
@@ -405,7 +497,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     env = os.environ
     p = argparse.ArgumentParser(
         description="工会工作报告问答：网页聊天（Gradio）。启动时若索引缺失或过期，先建立/更新索引。",
-        epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录。")
+        epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录"
+               "（只设置其一或为空时拒绝启动）。")
     p.add_argument("--host", default=env.get("QA_HOST", "127.0.0.1"), help="监听地址（QA_HOST），默认 127.0.0.1")
     try:
         port = int(env.get("QA_PORT", "7860"))
@@ -413,32 +506,51 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"QA_PORT={env.get('QA_PORT')!r} 不是端口号")
     p.add_argument("--port", type=int, default=port, help="端口（QA_PORT），默认 7860")
     p.add_argument("--index", default=_default_dir("QA_INDEX", "index"), help="索引目录（QA_INDEX），默认 index")
-    p.add_argument("--reports", default=_default_dir("QA_REPORTS", "seeds"),
-                   help="报告目录（QA_REPORTS），默认 seeds")
+    p.add_argument("--reports", default=None,
+                   help="报告目录（QA_REPORTS），默认为报告库 reports（首次启动时复制 seeds 中的示例报告建立；"
+                        "上传的报告放在这里，seeds 保持不变）")
     args = p.parse_args(argv)
+    # the library is made up only when no folder was named (--reports or QA_REPORTS)
+    args.library = args.reports is None and not env.get("QA_REPORTS")
+    if args.reports is None:
+        args.reports = _default_dir("QA_REPORTS", "reports")
     if not 0 < args.port < 65536:
         p.error(f"端口 {args.port} 超出范围 1–65535")
     return args
 
 
+def report_folders(args: argparse.Namespace) -> tuple[str, str]:
+    """(reports folder, index folder) of the parsed settings; the reports library is made
+    from the bundled samples when it is the default and does not exist yet."""
+    from qa.reports import ensure_library
+    if getattr(args, "library", False):
+        samples = Path(args.reports).parent / "seeds"
+        if ensure_library(args.reports, samples if samples.is_dir() else HERE / "seeds"):
+            print(f"已建立报告库 {args.reports}（复制自示例报告 seeds/；上传的报告放在这里）", file=sys.stderr)
+    return args.reports, args.index
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    lib = configure(args.reports, args.index)
+    try:
+        login = guard.login_settings(os.environ)   # before anything is built or served
+    except QAError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    lib = configure(*report_folders(args))
     print(f"检查索引 {args.index}（报告目录 {args.reports}）…", file=sys.stderr, flush=True)
     try:
         lib.prepare(progress=True)
     except QAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    user, password = os.environ.get("QA_USER"), os.environ.get("QA_PASSWORD")
-    auth = (user, password) if user and password else None
-    if (user or password) and not auth:
-        print("注意：需要同时设置 QA_USER 和 QA_PASSWORD 才会启用登录", file=sys.stderr)
+    auth = guard.LoginGuard(*login).check if login else None
+    from starlette.middleware import Middleware
     demo = build_ui()
-    demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
-                show_error=False, theme=THEME, css=CSS, max_file_size="20mb", mcp_server=False,
-                footer_links=["api"], run_history=False, inbrowser=False)
+                show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
+                mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
+                app_kwargs={"middleware": [Middleware(guard.UploadFilter)]})
     return 0
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 EXAMPLES = {
-    "build": "例子:\n  qa build                       # 增量更新 index/（报告在 seeds/）\n"
+    "build": "例子:\n  qa build                       # 增量更新 index/（报告库 reports/，首次使用时复制自 seeds/）\n"
              "  qa build --full                # 全量重建\n"
              "  qa build --reports mydocs --index myindex\n"
              "  qa build --full --embedder BAAI/bge-small-zh-v1.5   # 本机已有的 sentence-transformers 模型",
@@ -41,13 +41,17 @@ def _parser() -> argparse.ArgumentParser:
         return sp
 
     b = add("build", "建立或更新索引（默认增量）")
-    b.add_argument("--reports", default="seeds", help="报告目录（.txt/.md），默认 seeds")
+    b.add_argument("--reports", default=None,
+                   help="报告目录（.txt/.md），默认为报告库 reports（没有时先复制 seeds 中的示例报告建立）")
     b.add_argument("--index", default="index", help="索引目录，默认 index")
     b.add_argument("--full", action="store_true", help="全量重建")
     b.add_argument("--embedder", default=None,
                    help="向量模型：builtin（默认，离线）或本机已有的 sentence-transformers 模型名称/目录")
     b.add_argument("--wait", type=float, default=0.0, help="另一个构建进行中时最多等待的秒数")
     b.add_argument("--json", action="store_true", help="输出 JSON")
+    b.add_argument("--events", action="store_true",
+                   help="输出 JSON 行：每个步骤一行 {\"event\": …}，最后一行 {\"result\": …} 或 {\"error\": …}"
+                        "（供网页等程序在子进程中构建）")
 
     s = add("search", "检索相关段落")
     s.add_argument("question")
@@ -101,12 +105,40 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     from . import build_index
+    if args.reports is None:            # the library; a folder named on purpose is never made up
+        from .reports import LIBRARY, ensure_library
+        args.reports = LIBRARY
+        # made from the samples beside it (in the project folder); elsewhere a missing
+        # reports/ is an error, as any missing folder
+        if ensure_library(LIBRARY, samples="seeds"):
+            print(f"已建立报告库 {LIBRARY}/（复制自示例报告 seeds/；以后的报告放在这里，seeds/ 保持不变）",
+                  file=sys.stderr)
+    if args.events:
+        return _build_events(args)
     res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
                       progress=sys.stderr.isatty(), wait=args.wait)
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
     else:
         print(res.summary())
+    return 0
+
+
+def _build_events(args) -> int:
+    """``qa build --events``: the steps, then the result or the error, one JSON object a line."""
+    from . import build_index
+    from .errors import QAError
+
+    def emit(obj) -> None:
+        print(json.dumps(obj, ensure_ascii=False), flush=True)
+    try:
+        res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
+                          progress=sys.stderr.isatty(), wait=args.wait,
+                          on_event=lambda msg: emit({"event": msg}))
+    except QAError as exc:
+        emit({"error": type(exc).__name__, "message": str(exc)})
+        return 2
+    emit({"result": res.to_dict()})
     return 0
 
 

@@ -168,15 +168,29 @@ class LsaEmbedder:
 
     @classmethod
     def load(cls, folder: Path) -> "LsaEmbedder":
+        """The embedder saved in ``folder``.
+
+        Raises:
+            IndexCorrupt: a file is missing, empty, damaged or does not fit the others.
+        """
+        folder = Path(folder)
+        fix = "请运行 `qa build --full` 重建"
         try:
             meta = json.loads((folder / "embedder.json").read_text(encoding="utf-8"))
             idf = np.load(folder / "embedder_idf.npy", allow_pickle=False)
             comps = np.load(folder / "embedder_components.npy", allow_pickle=False)
-        except (OSError, ValueError, json.JSONDecodeError) as exc:
-            raise IndexCorrupt(f"内置向量模型文件损坏 ({folder}): {exc}；请运行 `qa build --full`") from None
-        if comps.shape != (len(meta["features"]), meta["dim"]) or idf.shape != (len(meta["features"]),):
-            raise IndexCorrupt(f"内置向量模型文件不完整 ({folder})；请运行 `qa build --full`")
-        return cls(meta["features"], idf, comps)
+        except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+            # an empty .npy file is an EOFError; a damaged header a ValueError
+            raise IndexCorrupt(f"内置向量模型文件损坏 ({folder.name}/: {type(exc).__name__})；{fix}") from None
+        features = meta.get("features") if isinstance(meta, dict) else None
+        dim = meta.get("dim") if isinstance(meta, dict) else None
+        if not (isinstance(features, list) and all(isinstance(f, str) for f in features)
+                and isinstance(dim, int) and dim > 0):
+            raise IndexCorrupt(f"内置向量模型文件 {folder.name}/embedder.json 不完整；{fix}")
+        if comps.shape != (len(features), dim) or idf.shape != (len(features),) \
+                or not np.issubdtype(comps.dtype, np.floating) or not np.issubdtype(idf.dtype, np.floating):
+            raise IndexCorrupt(f"内置向量模型文件不完整或彼此不符 ({folder.name}/)；{fix}")
+        return cls(features, idf, comps)
 
 
 def _randomized_svd_components(x, k: int, seed: int, oversample: int = 10, iters: int = 4) -> np.ndarray:

@@ -32,6 +32,16 @@ class IndexCorrupt(QAError):
     """The index on disk is damaged, from another format version, or incomplete."""
 
 
+class EmptyIndex(QAError):
+    """The index holds no report: every file in the reports folder was skipped, or there was none.
+    The message says why each file could not be used."""
+
+
+class NotAnIndex(QAError):
+    """The index folder asked for holds something else (reports, notes, a file): a build
+    would replace it, so it refuses and touches nothing."""
+
+
 class EmbedderMismatch(QAError):
     """The index was built with another embedder than the one asked for."""
 

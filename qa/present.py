@@ -6,7 +6,7 @@ report or from a user is HTML-escaped: a report holding ``<script>`` or
 ``<img src=x onerror=…>`` is shown as that text and runs nothing. The chat replies are HTML
 blocks (one block, no blank line), so Markdown never reinterprets the escaped text.
 
-    library = Library("seeds", "index")
+    library = Library("reports", "index")
     library.prepare()                         # build or update the index, load it
     answer = library.assistant.ask("防城港市组建了多少个工会组织？")
     render_answer(answer)                     # the chat bubble
@@ -310,6 +310,77 @@ def figures_frame(figures: Sequence[dict]):
     return _frame(rows, FIGURE_COLUMNS)
 
 
+FIGURES_PER_PAGE = 50
+# The orders the 数据 tab offers: key of a row (None: the table's own order, report by report).
+FIGURE_SORTS: dict[str, Callable[[dict], object] | None] = {
+    "报告顺序": None,
+    "数值从大到小": lambda f: -f["value"] if isinstance(f.get("value"), (int, float)) else float("inf"),
+    "数值从小到大": lambda f: f["value"] if isinstance(f.get("value"), (int, float)) else float("inf"),
+    "地区": lambda f: (f.get("place") or "\uffff", f.get("source") or ""),
+    "指标": lambda f: (f.get("metric") or "\uffff", f.get("source") or ""),
+}
+
+
+class FigureTable:
+    """The figure table behind the 数据 tab, searched, sorted and paged on the server: a page
+    load sends one page, never the whole table (a table of 332,561 rows once made every page
+    load send 40 MB and cost 12 s).
+
+    Args:
+        rows: the figure table (``Assistant.figures``).
+    """
+
+    def __init__(self, rows: Sequence[dict]):
+        self.rows = rows
+        self._text: list[str] | None = None
+        self._orders: dict[str, list[int]] = {}
+
+    def _haystack(self) -> list[str]:
+        if self._text is None:      # built on the first search: one string per row
+            fields = ("place", "metric_text", "metric", "figure", "unit", "time", "date", "source",
+                      "section", "sentence")
+            self._text = ["\x00".join(str(f.get(k) or "") for k in fields).lower() for f in self.rows]
+        return self._text
+
+    def _order(self, sort: str | None) -> Sequence[int]:
+        key = FIGURE_SORTS.get(sort or "")
+        if key is None:
+            return range(len(self.rows))
+        if sort not in self._orders:
+            self._orders[sort] = sorted(range(len(self.rows)), key=lambda i: key(self.rows[i]))
+        return self._orders[sort]
+
+    def page(self, query: str = "", sort: str | None = None, page: int = 1,
+             per_page: int = FIGURES_PER_PAGE) -> tuple[list[dict], int, int, int]:
+        """One page of the rows holding every word of ``query``, in the order ``sort``.
+
+        Returns (rows, page, pages, matched): ``page`` is clamped to 1..pages.
+        """
+        words = [w for w in str(query or "").lower().split() if w][:10]
+        order = self._order(sort)
+        if words:
+            text = self._haystack()
+            order = [i for i in order if all(w in text[i] for w in words)]
+        matched = len(order)
+        pages = max(1, -(-matched // per_page))
+        try:
+            page = min(max(1, int(page)), pages)
+        except (TypeError, ValueError):
+            page = 1
+        start = (page - 1) * per_page
+        return [self.rows[i] for i in order[start:start + per_page]], page, pages, matched
+
+
+def figure_page_info(page: int, pages: int, matched: int, total: int, query: str = "") -> str:
+    """The line under the figure table: which page of how many rows."""
+    if not total:
+        return '<span class="qa-status">还没有数字（索引中没有报告）</span>'
+    if not matched:
+        return f'<span class="qa-status">没有包含“{esc(query.strip())}”的数字（共 {total} 个数字）</span>'
+    found = f"找到 {matched} 个（共 {total} 个数字）" if query.strip() else f"共 {total} 个数字"
+    return f'<span class="qa-status">第 {page} / {pages} 页 · {found}</span>'
+
+
 def reports_frame(reports: Sequence[dict]):
     """The indexed reports: file, title, date, number of passages."""
     return _frame([[r.get("file", ""), r.get("title", ""), r.get("date", ""), r.get("passages", 0)]
@@ -332,10 +403,10 @@ def find_figure(figures: Sequence[dict], passage_id: str, figure: str = "", sent
     return best
 
 
-def index_summary(assistant) -> str:
-    """One line on what is indexed, as HTML."""
+def index_summary(assistant, problem: str | None = None) -> str:
+    """One line on what is indexed, as HTML (``problem``: why nothing is)."""
     if assistant is None:
-        return '<span class="qa-status">索引未加载</span>'
+        return f'<span class="qa-status">{esc(problem or "索引未加载")}</span>'
     reps = assistant.reports()
     n_pass = sum(r.get("passages", 0) for r in reps)
     return (f'<span class="qa-status">已索引 <b>{len(reps)}</b> 份报告 · <b>{n_pass}</b> 个段落 · '
@@ -365,6 +436,28 @@ def check_question(question) -> str:
     if len(question) > MAX_QUESTION_CHARS:
         raise InvalidQuestion(f"问题太长（{len(question)} 字）；请缩短到 {MAX_QUESTION_CHARS} 字以内")
     return question
+
+
+# An absolute path of two or more parts (/srv/qa/index, /tmp/x/reports/a.txt), not a URL or a
+# fraction: what the server's messages may hold and the page must not show.
+_SERVER_PATH = re.compile(r"(?<![\w.:/~])/(?:[^\s/：；，。、（）()「」《》<>'\"|]+/)+[^\s/：；，。、（）()「」《》<>'\"|]*")
+
+
+def public_message(text: str, *folders) -> str:
+    """``text`` with server paths cut to their last part, for the page: the folders given
+    (as written and resolved) become their names, and any other absolute path its file name."""
+    text = str(text)
+    forms: dict[str, str] = {}
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(folder)
+        for form in (str(folder), str(folder.absolute()), str(folder.resolve())):
+            if form not in (".", "/", ""):
+                forms[form] = folder.name or form
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, forms[form])
+    return _SERVER_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
 
 def status_html(message: str, ok: bool = True) -> str:
@@ -425,6 +518,80 @@ def check_report(data: bytes, name: str):
     return report
 
 
+# --------------------------------------------------------------------------- memory
+
+def give_back_memory() -> None:
+    """Collect the old index (its cycles) and hand the freed heap back to the system.
+
+    glibc keeps freed memory in its arenas for reuse; after an index of 60,000 figure rows
+    was replaced by a small one, the server stayed 60 MB larger than before without
+    ``malloc_trim`` (and 210 MB larger with the build in the server). Elsewhere than glibc
+    this only collects.
+    """
+    import gc
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+# --------------------------------------------------------------------------- builds in a child process
+
+def run_build(reports: str | Path, index: str | Path, *, full: bool = False, wait: float = 30.0,
+              on_event: Callable[[str], None] | None = None):
+    """:func:`~qa.build_index` in a child process (``qa build --events``); its BuildResult.
+
+    What a build allocates (FAISS training, arrays, the tokenizer's work, a pool of workers)
+    leaves with the child, so a server's memory comes back after a rebuild, and a build runs
+    on the child's main thread, so it may use worker processes. It costs ~0.4 s to start.
+
+    Raises:
+        the build's QAError (same class and message), or QAError when the child died.
+    """
+    import json
+    import subprocess
+
+    from . import errors
+    from .store import BuildResult
+    cmd = [sys.executable, "-m", "qa.cli", "build", "--reports", str(reports), "--index", str(index),
+           "--wait", str(wait), "--events"] + (["--full"] if full else [])
+    # the child imports this very package, installed or not (python /path/to/app.py)
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    # stderr is the server's own (its log, or progress bars on a terminal): never a pipe to fill
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+                          text=True, encoding="utf-8", errors="replace") as proc:
+        result = error = None
+        for line in proc.stdout:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(msg, dict):
+                continue
+            if "event" in msg and on_event is not None:
+                on_event(str(msg["event"]))
+            elif "result" in msg:
+                result = msg["result"]
+            elif "error" in msg:
+                error = msg
+        code = proc.wait()
+    if error is not None:
+        cls = getattr(errors, str(error.get("error")), None)
+        if not (isinstance(cls, type) and issubclass(cls, QAError)):
+            cls = QAError
+        exc = cls.__new__(cls)
+        Exception.__init__(exc, str(error.get("message", "")))
+        if isinstance(exc, ReportError):
+            exc.path, exc.reason = "", str(exc)
+        raise exc
+    if result is None:
+        raise QAError(f"构建进程意外退出（退出码 {code}）；索引保持原样。详情见服务器日志，请重试")
+    return BuildResult.from_dict(result)
+
+
 # --------------------------------------------------------------------------- the current assistant
 
 WARMUP_QUESTION = "防城港市组建了多少个工会组织？"
@@ -438,71 +605,113 @@ class Library:
     lock (and under the index's own file lock, against other processes).
     """
 
-    def __init__(self, reports: str | Path = "seeds", index: str | Path = "index"):
+    def __init__(self, reports: str | Path = "reports", index: str | Path = "index"):
         self.reports = Path(reports)
         self.index = Path(index)
         self.assistant = None
+        self.problem: str | None = None      # why there is no assistant (an index of no report)
         self.lock = threading.Lock()
         self.generation = 0
+        self._figure_table: tuple[int, FigureTable] | None = None   # (generation, table)
+        self.build_wait = 30.0     # seconds an upload or a rebuild waits for another process's build
 
     # ---- loading
     def load(self):
-        """Load the index, warm it up (first answers load the tokenizer) and swap it in."""
+        """Load the index, warm it up (first answers load the tokenizer) and swap it in.
+
+        An index of no usable report is not an error here: the app serves, says why there is
+        nothing to ask about, and takes an upload. Returns the Assistant, or None then.
+        """
         from . import Assistant
-        assistant = Assistant.load(self.index)
+        from .errors import EmptyIndex
+        try:
+            assistant = Assistant.load(self.index)
+        except EmptyIndex as exc:
+            self.assistant, self.problem, self._figure_table = None, str(exc), None
+            self.generation += 1
+            return None
         try:
             assistant.ask(WARMUP_QUESTION)
         except Exception as exc:  # noqa: BLE001 - a warm-up must not stop a good index loading
             print(f"注意：预热提问失败（{type(exc).__name__}: {exc}）", file=sys.stderr)
         self.assistant = assistant   # one assignment: the swap
+        self.problem = None
+        self._figure_table = None
         self.generation += 1
-        return assistant
+        del assistant
+        give_back_memory()
+        return self.assistant
 
     def prepare(self, progress: bool = True, out=None) -> object:
         """Build or update the index when it is missing or stale, print the summary, load it.
 
         Raises QAError when there is no usable index (a failed update of an existing index is
-        printed and the old index is used).
+        printed and the old index is used), and NotAnIndex when the index folder holds
+        something else (nothing there is touched).
         """
-        from . import build_index
+        from .errors import NotAnIndex
         out = out or sys.stderr
         with self.lock:
             try:
-                res = build_index(self.reports, self.index, full=False, progress=progress, wait=60.0)
+                res = run_build(self.reports, self.index, full=False, wait=60.0)
                 print(res.summary(), file=out, flush=True)
+            except NotAnIndex:
+                raise
             except QAError as exc:
                 print(f"错误：索引更新失败：{exc}", file=out, flush=True)
                 res = None
             self.load()
         return res
 
+    def figure_table(self) -> FigureTable:
+        """The figure table of the current Assistant (an empty one when there is none)."""
+        generation, assistant = self.generation, self.assistant
+        held = self._figure_table
+        if held is None or held[0] != generation:
+            held = (generation, FigureTable(assistant.figures if assistant is not None else []))
+            self._figure_table = held
+        return held[1]
+
     def require(self):
-        if self.assistant is None:
-            from .errors import IndexMissing
-            raise IndexMissing(f"索引 {self.index} 尚未加载；请运行 `qa build` 后重启")
-        return self.assistant
+        """The current Assistant; the reason there is none as a QAError."""
+        assistant = self.assistant
+        if assistant is None:
+            from .errors import EmptyIndex, IndexMissing
+            if self.problem:
+                raise EmptyIndex(self.problem)
+            raise IndexMissing(f"索引 {self.index.name} 尚未加载；请运行 `qa build` 后重启")
+        return assistant
 
     # ---- building
-    def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None):
-        """Rebuild the index (full by default) and swap in the new Assistant."""
-        from . import build_index
-        with self.lock:
-            res = build_index(self.reports, self.index, full=full, wait=30.0, on_event=on_event)
+    def rebuild(self, full: bool = True, on_event: Callable[[str], None] | None = None,
+                block: bool = True):
+        """Rebuild the index (full by default) and swap in the new Assistant.
+
+        With ``block=False`` a rebuild asked for while another build (a rebuild, an upload)
+        runs is refused at once (BuildLocked) rather than run again after it.
+        """
+        from .errors import BuildLocked
+        if not self.lock.acquire(blocking=block):
+            raise BuildLocked("另一个构建（全量重建或上传的报告）正在进行，这次请求未排队；请等它完成后再试")
+        try:
+            res = run_build(self.reports, self.index, full=full, wait=self.build_wait, on_event=on_event)
             self.load()
             return res
+        finally:
+            self.lock.release()
 
     def add_report(self, data: bytes, name: str, replace: bool = False,
                    on_event: Callable[[str], None] | None = None) -> tuple[str, object]:
         """Add an uploaded report to the reports folder and index it incrementally.
 
         Checks the name and the text before anything is written; never overwrites a report
-        unless ``replace``; rolls back the file when the build fails. Returns (saved name,
-        BuildResult).
+        unless ``replace``, and then only one named exactly ``name`` (a name that cleaning
+        turns into another report's is refused); rolls back the file when the build fails.
+        Returns (saved name, BuildResult).
 
         Raises:
             UploadRejected, ReportError: the report was not added; the index is as it was.
         """
-        from . import build_index
         from .reports import content_hash, list_reports
         safe = safe_report_name(name)
         check_report(data, safe)
@@ -520,6 +729,14 @@ class Library:
                 if same:
                     rel = path.relative_to(self.reports).as_posix()
                     raise UploadRejected(f"{safe} 与已有报告 {rel} 内容相同，未重复添加")
+            sent = unicodedata.normalize("NFC", str(name).strip())
+            if dest.exists() and safe != sent:
+                # the name was cleaned into that of a report already there: another report
+                # ("a b.txt" and "a_b.txt", or "x?.txt" that Gradio stored as "x.txt")
+                raise UploadRejected(
+                    f"文件名 {sent} 整理后是 {safe}，已有这个名字的报告；它可能是另一份报告，未覆盖。"
+                    f"只有名字恰好是 {safe} 的文件才能替换它（勾选“替换同名报告”）：如要替换，请把文件改名为 {safe}"
+                    "后上传；否则请改用别的名字（文字、数字和 ._-()）")
             if dest.exists() and not replace:
                 raise UploadRejected(f"已有同名报告 {safe}；未覆盖。如要替换，请勾选“替换同名报告”后重新上传，"
                                      "或把文件改名")
@@ -546,7 +763,7 @@ class Library:
                     os.replace(backup, dest)
 
             try:
-                res = build_index(self.reports, self.index, full=False, wait=30.0, on_event=on_event)
+                res = run_build(self.reports, self.index, full=False, wait=self.build_wait, on_event=on_event)
             except BaseException:
                 roll_back()
                 raise
@@ -554,7 +771,7 @@ class Library:
             if safe in skipped:
                 roll_back()
                 if backup is not None:   # the old version was dropped with the new one: index it again
-                    build_index(self.reports, self.index, full=False, wait=30.0)
+                    run_build(self.reports, self.index, full=False, wait=self.build_wait)
                 self.load()
                 raise UploadRejected(f"{safe}：{skipped[safe]}；未添加")
             if backup is not None:

@@ -200,6 +200,14 @@ def _entity(text: str) -> tuple[str | None, str | None]:
 # --------------------------------------------------------------------------- parsing
 
 
+# A line or sentence shorter than this may repeat in a report on its own right ("一是加强…"
+# aside, short set phrases); from this length on, a second copy is a copy, and is dropped.
+MIN_REPEAT_CHARS = 6
+# A "sentence" longer than this has no full stop for pages (a run-on): its clauses are
+# de-duplicated too. Written sentences of the reports stay well below it.
+RUNON_CHARS = 800
+
+
 @dataclass
 class _Block:
     text: str
@@ -207,6 +215,7 @@ class _Block:
     gap_after: int = 0
     kind: str = "body"        # body | heading | header | byline | caption | duplicate
     markdown: bool = False
+    repeated_lines: int = 0   # copies of a line of this block dropped from it
 
 
 def _blocks(raw: str) -> list[_Block]:
@@ -240,6 +249,10 @@ def _classify(blocks: list[_Block]) -> str | None:
     seen: set[str] = set()
     for b in blocks:
         lines = [ln.strip() for ln in b.text.split("\n") if ln.strip()]
+        if len(lines) > 1:
+            lines = _unique_lines(lines)
+            b.repeated_lines = b.text.count("\n") + 1 - len(lines) - sum(
+                1 for ln in b.text.split("\n") if not ln.strip())
         flat = "".join(ln.rstrip() for ln in lines) if len(lines) > 1 else lines[0]
         m = re.match(r"^(#{1,6})\s*(.*)$", flat)
         if m:
@@ -274,6 +287,72 @@ def _classify(blocks: list[_Block]) -> str | None:
         if b.kind in ("body", "heading"):
             seen.add(key)
     return date
+
+
+def _unique_lines(lines: list[str]) -> list[str]:
+    """The lines of a block without second copies (one sentence on 330,000 lines is one line)."""
+    seen: set[str] = set()
+    out = []
+    for ln in lines:
+        key = re.sub(r"\s+", "", ln)
+        if len(key) >= MIN_REPEAT_CHARS:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(ln)
+    return out
+
+
+def _unique_clauses(text: str) -> tuple[str, int]:
+    """A run-on "sentence" (no full stop for hundreds of characters) without second copies of
+    its clauses; and how many were dropped."""
+    seen: set[str] = set()
+    out, dropped = [], 0
+    for clause in re.findall(r"[^，,；;、]+[，,；;、]*|[，,；;、]+", text):
+        key = re.sub(r"\s+", "", clause.rstrip("，,；;、"))
+        if len(key) >= MIN_REPEAT_CHARS:
+            if key in seen:
+                dropped += 1
+                continue
+            seen.add(key)
+        out.append(clause)
+    return "".join(out), dropped
+
+
+def _drop_repeated_sentences(blocks: list[_Block]) -> int:
+    """Drop second copies of sentences from the body paragraphs under one heading, as repeated
+    paragraphs are dropped (a sentence pasted over and over must not fill the index); returns
+    how many. Another article (after a heading) may say the same sentence again."""
+    from .passages import split_sentences
+    seen: set[str] = set()
+    dropped = 0
+    kept: list[_Block] = []
+    for b in blocks:
+        if b.kind != "body":
+            seen = set()
+            kept.append(b)
+            continue
+        parts, repeats = [], 0
+        for s, e in split_sentences(b.text, full=True):
+            sentence = b.text[s:e]
+            if len(sentence) > RUNON_CHARS:
+                sentence, n = _unique_clauses(sentence)
+                repeats += n
+            key = re.sub(r"\s+", "", sentence)
+            if len(key) >= MIN_REPEAT_CHARS:
+                if key in seen:
+                    repeats += 1
+                    continue
+                seen.add(key)
+            parts.append(sentence)
+        if repeats:
+            dropped += repeats
+            if not parts:
+                continue
+            b.text = "".join(parts)
+        kept.append(b)
+    blocks[:] = kept
+    return dropped
 
 
 def _entity_title(text: str) -> bool:
@@ -391,7 +470,13 @@ def parse_report(raw: str, source: str) -> Report:
     for b in blocks:
         if b.kind not in ("body", "heading"):
             dropped[b.kind] = dropped.get(b.kind, 0) + 1
+    lines = sum(b.repeated_lines for b in blocks if b.kind in ("body", "heading"))
+    if lines:
+        dropped["repeated_line"] = lines
     blocks = _repair(blocks)
+    sentences = _drop_repeated_sentences(blocks)
+    if sentences:
+        dropped["repeated_sentence"] = sentences
 
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
@@ -456,6 +541,54 @@ def parse_report(raw: str, source: str) -> Report:
     title = next((s.title for s in sections if s.org or s.place), sections[0].title if sections else "")
     return Report(source=source, title=title or source, date=_report_date(text, header_date),
                   text=text, sections=sections, paragraphs=paragraphs, dropped=dropped)
+
+
+# The user's reports library: where `qa build` and the app read reports and where uploads go.
+# It starts as a copy of the bundled samples (seeds/), which are never written to.
+LIBRARY = "reports"
+BUNDLED = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def ensure_library(folder: str | Path, samples: str | Path | None = None) -> bool:
+    """Make the reports library ``folder`` as a copy of the bundled sample reports when it does
+    not exist yet; returns whether it was made. An existing folder is never touched.
+
+    Args:
+        samples: the sample reports (default: ``seeds/`` beside ``folder``, else the
+            project's bundled ``seeds/``). Without any, nothing is made (a build then says
+            the reports folder is missing).
+    """
+    import os
+    import shutil
+    folder = Path(folder)
+    if folder.exists() or folder.is_symlink():
+        return False
+    if samples is None:
+        beside = folder.parent / "seeds"
+        samples = beside if beside.is_dir() else BUNDLED
+    samples = Path(samples)
+    if not samples.is_dir():
+        return False
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.new-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        for path in sorted(samples.rglob("*")):
+            rel = path.relative_to(samples)
+            if path.is_symlink() or not path.is_file() or path.suffix.lower() not in REPORT_SUFFIXES \
+                    or any(part.startswith(".") for part in rel.parts):
+                continue
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, tmp / rel)      # contents only: the copy is the user's, writable
+        tmp.mkdir(exist_ok=True)
+        os.rename(tmp, folder)                    # whole or not at all
+    except FileExistsError:
+        shutil.rmtree(tmp, ignore_errors=True)    # made meanwhile by another process
+        return False
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
 
 
 def list_reports(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]]]:

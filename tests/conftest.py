@@ -1,4 +1,8 @@
-"""Shared fixtures: the index of the bundled reports, a deterministic fake embedder, tiny reports."""
+"""Shared fixtures: the index of the bundled reports, a deterministic fake embedder, tiny reports.
+
+Tests never read a user's reports library (reports/) and never write into seeds/: they build
+from their own copies of the five bundled reports (:func:`copy_bundled`) in temporary folders.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
+# The bundled reports the tests expect (seeds/ may hold others on a user's machine).
+BUNDLED = ("000_ad651ca938ec0b06.txt", "001_9aadff44d77565b3.txt", "002_214ee2ef5971fb18.txt",
+           "003_f4a81f0fcfe9b1a3.txt", "004_a6f4e72832cc6f8e.txt")
+
+
+def bundled_paths() -> list[Path]:
+    return [SEEDS / name for name in BUNDLED]
+
+
+def copy_bundled(dest: Path) -> Path:
+    """The five bundled reports, copied into ``dest`` (created), writable."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in BUNDLED:
+        shutil.copyfile(SEEDS / name, dest / name)
+        (dest / name).chmod(0o644)
+    return dest
 
 
 class FakeEmbedder:
@@ -42,11 +62,17 @@ def fake_embedder():
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
+def bundled_reports(tmp_path_factory) -> Path:
+    """A copy of the five bundled reports for the session (read it, do not change it)."""
+    return copy_bundled(tmp_path_factory.mktemp("bundled") / "reports")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, bundled_reports) -> Path:
     """The index of the bundled reports, built once per test session with the built-in embedder."""
     from qa import build_index
     folder = tmp_path_factory.mktemp("seed-index") / "index"
-    build_index(SEEDS, folder, full=True)
+    build_index(bundled_reports, folder, full=True)
     return folder
 
 
@@ -64,10 +90,7 @@ def app_on_copy(tmp: Path, seed_index: Path):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import app
-    reports = tmp / "reports"
-    shutil.copytree(SEEDS, reports)
-    for f in reports.iterdir():
-        f.chmod(0o644)
+    reports = copy_bundled(tmp / "reports")
     shutil.copytree(seed_index, tmp / "index")
     app.configure(reports, tmp / "index").prepare(progress=False, out=io.StringIO())
     return app

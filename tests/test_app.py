@@ -277,8 +277,8 @@ def test_chat_api_returns_the_answer_text(lib):
     assert isinstance(text, str) and text.startswith("3135个") and "出处" in text
 
 
-def test_library_error_is_shown_not_raised(tmp_path):
-    app.configure(SEEDS, tmp_path / "no-index")
+def test_library_error_is_shown_not_raised(tmp_path, bundled_reports):
+    app.configure(bundled_reports, tmp_path / "no-index")
     try:
         _, messages, *_ = app.ask("防城港市组建了多少个工会组织？", [])
         assert "qa-error" in _bot(messages) and "qa build" in _bot(messages)
@@ -323,12 +323,12 @@ def test_duplicate_content_upload_is_refused(lib, tmp_path):
 def test_good_upload_is_answerable_at_once(lib, tmp_path):
     gen = lib.generation
     path = _write(tmp_path, "湘潭 2019.txt", XIANGTAN.encode("gb18030"))
-    status, reports, figures, _summary, files = app.upload([str(path)], False)
+    status, reports, _figures, _info, _page, _search, _summary, files = app.upload([str(path)], False)
     assert "qa-ok" in status and "湘潭_2019.txt" in status
     assert (lib.reports / "湘潭_2019.txt").read_bytes() == XIANGTAN.encode("gb18030")
     assert lib.generation == gen + 1 and files is None
     assert "湘潭_2019.txt" in set(reports["文件"]) and len(reports) == 6
-    assert "2468个" in set(figures["数字"])
+    assert "2468个" in set(app.figures_view("湘潭", None, 1)[0]["数字"])
     _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
     assert "2468个" in _bot(messages) and "湘潭_2019.txt" in _bot(messages)
     # the same name again: refused unless replace is ticked
@@ -336,6 +336,8 @@ def test_good_upload_is_answerable_at_once(lib, tmp_path):
     status = app.add_file(_write(tmp_path, "湘潭 2019.txt", new))
     assert "qa-bad" in status and "替换同名报告" in status
     status = app.add_file(_write(tmp_path, "湘潭 2019.txt", new), replace=True)
+    assert "qa-bad" in status and "湘潭_2019.txt" in status     # replaced only by its own name
+    status = app.add_file(_write(tmp_path, "湘潭_2019.txt", new), replace=True)
     assert "qa-ok" in status
     assert "2470个" in app.chat_api("湘潭市有多少个基层工会组织？")
     assert not [p for p in lib.reports.iterdir() if p.name.startswith(".")]
@@ -352,7 +354,7 @@ def test_xss_report_upload_is_escaped_everywhere(lib, tmp_path):
 
 def test_rebuild_swaps_the_assistant(lib):
     old = lib.assistant
-    status, reports, _figures, summary = app.rebuild()
+    status, reports, _figures, _info, _page, _search, summary = app.rebuild()
     assert "qa-ok" in status and "全量重建" in status
     assert lib.assistant is not old and len(reports) == 5
     assert "已索引" in summary
@@ -388,3 +390,387 @@ def test_build_message_names_the_index_not_its_path(lib, tmp_path):
     status = app.add_file(_write(tmp_path, "xiangtan.md", XIANGTAN.encode()))
     assert "已添加 xiangtan.md（" in status and "个段落）" in status
     assert str(lib.index) not in status and "增量更新 index：" in status
+
+
+def test_the_app_starts_when_no_report_can_be_used_and_takes_an_upload(tmp_path):
+    import io
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "empty.txt").write_bytes(b"")
+    out = io.StringIO()
+    try:
+        lib = app.configure(reports, tmp_path / "index")
+        lib.prepare(progress=False, out=out)
+        assert "没有可用的报告" in out.getvalue()
+        reply = app.chat_api("湘潭市有多少个基层工会组织？")
+        assert "没有可用的报告" in reply and "empty.txt" in reply and "文件为空" in reply
+        _, messages, *_ = app.ask("湘潭市有多少个基层工会组织？", [])
+        assert "没有可用的报告" in _bot(messages)
+        assert "没有可用的报告" in app.refresh()[-1]
+        status = app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
+        assert "qa-ok" in status
+        assert "2468个" in app.chat_api("湘潭市有多少个基层工会组织？")
+    finally:
+        app.LIBRARY = None
+
+
+# --------------------------------------------------------------------------- issue 11: the 数据 tab
+
+@pytest.fixture
+def many_figures(tmp_path):
+    """The app on the tiny reports and a report of 3,000 distinct figures."""
+    import io
+    import shutil
+
+    from conftest import DATA
+    reports = tmp_path / "reports"
+    shutil.copytree(DATA / "reports", reports)
+    lines = [f"株洲市第{i}工会新建职工书屋{i + 7}个，培训职工{i * 3 + 1}人。" for i in range(1500)]
+    (reports / "many.txt").write_text("株洲市总工会 书屋建设\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    lib = app.configure(reports, tmp_path / "index")
+    lib.prepare(progress=False, out=io.StringIO())
+    yield lib
+    app.LIBRARY = None
+
+
+def _payload_bytes(outputs) -> int:
+    """Roughly what Gradio sends for these outputs (frames as JSON, the rest as text)."""
+    import json
+    size = 0
+    for out in outputs:
+        to_json = getattr(out, "to_json", None)
+        size += len(to_json(force_ascii=False).encode()) if to_json else len(json.dumps(out, default=str).encode())
+    return size
+
+
+def test_a_page_load_sends_one_page_of_the_figure_table(many_figures):
+    total = len(many_figures.assistant.figures)
+    assert total > 3000
+    out = app.refresh()
+    frame = out[1]
+    assert list(frame.columns) == present.FIGURE_COLUMNS
+    assert 0 < len(frame) <= present.FIGURES_PER_PAGE
+    assert _payload_bytes(out) < 60_000
+    assert any(f"共 {total} 个数字" in str(o) for o in out)
+
+
+def test_the_figure_table_is_searched_and_paged_on_the_server(many_figures):
+    frame, info, page = app.figures_view("第1234工会", None, 1)
+    assert len(frame) == 2 and set(frame["数字"]) == {"1241个", "3703人"} and page == 1
+    frame, info, page = app.figures_view("书屋", None, 3)         # the third page of the rows holding 书屋
+    assert page == 3 and len(frame) == present.FIGURES_PER_PAGE and "第 3 /" in info
+    assert all("书屋" in s for s in frame["原句"])
+    frame, info, page = app.figures_view("书屋", None, 10_000)    # past the end: the last page
+    assert page >= 3000 // present.FIGURES_PER_PAGE and f"第 {page} / {page} 页" in info
+    frame, info, page = app.figures_view("没有这个词", None, 1)
+    assert len(frame) == 0 and "没有" in info
+    frame, info, page = app.figures_view("", "数值从大到小", 1)
+    values = list(frame["数值"])
+    assert values == sorted(values, reverse=True) and values[0] == max(f["value"] for f in many_figures.assistant.figures)
+    # a row of any page links to its passage
+    import gradio as gr
+    row = list(app.figures_view("第1234工会", None, 1)[0].iloc[0])
+    evt = gr.SelectData(None, {"index": [0, 0], "value": row[0], "row_value": row})
+    assert "1241个" in app.show_figure(evt) or "3703人" in app.show_figure(evt)
+
+
+# --------------------------------------------------------------------------- issue 11: memory after a rebuild
+
+def _rss_mb() -> float:
+    import os
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.slow
+def test_the_servers_memory_returns_after_a_rebuild(tmp_path, seed_index):
+    """A large report comes and goes: after the rebuild without it the server is as small as before."""
+    import gc
+    import weakref
+
+    from conftest import app_on_copy
+    lib = app_on_copy(tmp_path, seed_index).library()
+    try:
+        for q in ("防城港市组建了多少个工会组织？", "内江和南充，哪个市五年来处理的劳动争议更多？") * 50:
+            app.chat_api(q)
+        app.refresh()
+        gc.collect()
+        before = _rss_mb()
+        # 16,000 figure rows: built in the server, this left it 37% larger after the rebuild
+        lines = [f"株洲市第{i}工会新建职工书屋{i + 7}个，培训职工{i * 3 + 1}人。" for i in range(8000)]
+        (lib.reports / "big.txt").write_text("株洲市总工会\n\n" + "\n\n".join(lines), encoding="utf-8")
+        app.rebuild()
+        assert len(lib.assistant.figures) > 16000
+        app.refresh()
+        app.figures_view("书屋", "数值从大到小", 3)
+        big = weakref.ref(lib.assistant)
+        big_mb = _rss_mb()
+        (lib.reports / "big.txt").unlink()
+        app.rebuild()
+        for q in ("防城港市组建了多少个工会组织？", "内江和南充，哪个市五年来处理的劳动争议更多？") * 50:
+            assert app.chat_api(q)
+        app.refresh()
+        gc.collect()
+        assert big() is None                          # nothing holds the old index
+        after = _rss_mb()
+        print(f"\nmemory: {before:.0f} MB before, {big_mb:.0f} MB with the large report, {after:.0f} MB after")
+        assert after < 1.1 * before, f"{before:.0f} MB before, {after:.0f} MB after the rebuild"
+    finally:
+        app.LIBRARY = None
+
+
+# --------------------------------------------------------------------------- issue 11: uploads kept forever
+
+def test_an_upload_leaves_nothing_in_gradios_cache(lib, tmp_path, monkeypatch):
+    import gradio.utils
+    cache = tmp_path / "gradio-cache"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    assert Path(gradio.utils.get_upload_folder()) == cache
+    good = cache / "3f2a9c" / "xiangtan.txt"          # where Gradio's upload route puts a file
+    bad = cache / "77aa01" / "empty.txt"
+    for path, data in ((good, XIANGTAN.encode()), (bad, b"")):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+    status, *_ = app.upload([str(good), str(bad)], False)
+    assert "已添加 xiangtan.txt" in status and "未添加 empty.txt" in status
+    assert not good.exists() and not bad.exists() and not list(cache.iterdir())
+    own = _write(tmp_path, "yueyang.md", YUEYANG.encode())   # not Gradio's: never deleted
+    app.add_file(own)
+    assert own.exists()
+
+
+def test_the_page_cleans_the_upload_cache_and_bounds_the_queue():
+    demo = app.build_ui()
+    frequency, age = demo.delete_cache
+    assert 0 < frequency <= 3600 and 0 < age <= 24 * 3600
+    assert demo._queue.max_size == app.QUEUE_MAX_SIZE and 0 < app.QUEUE_MAX_SIZE <= 100
+    upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
+    assert sorted(upload.file_types) == [".md", ".txt"]
+
+
+def test_a_flood_of_rebuilds_runs_one(lib, monkeypatch):
+    """20 rebuild requests at once (the queue took 20 full rebuilds in 0.4 s): one runs, the
+    others are told at once that a build is under way."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    runs = []
+
+    def slow_build(reports, index, **kw):
+        runs.append(1)
+        time.sleep(0.5)
+        from qa.store import BuildResult
+        return BuildResult(index=str(index), full=True, unchanged=["a"], passages=1)
+    monkeypatch.setattr(present, "run_build", slow_build)
+    monkeypatch.setattr(present.Library, "load", lambda self: self.assistant)
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        statuses = [s for s, *_ in pool.map(lambda _: app.rebuild(), range(20))]
+    assert len(runs) == 1 and time.monotonic() - t0 < 3
+    assert sum("qa-ok" in s for s in statuses) == 1
+    assert all("正在进行" in s for s in statuses if "qa-ok" not in s)
+
+
+# --------------------------------------------------------------------------- issue 11: login fails open
+
+@pytest.mark.parametrize("env", [{"QA_USER": "union", "QA_PASSWORD": ""}, {"QA_USER": "union"},
+                                 {"QA_USER": "union", "QA_PASSWORD": "   "}, {"QA_PASSWORD": "s3cret-pw"},
+                                 {"QA_USER": " ", "QA_PASSWORD": "s3cret-pw"}])
+def test_a_half_set_login_refuses_to_start(tmp_path, monkeypatch, capsys, env):
+    import gradio as gr
+    launched = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
+    for k in ("QA_USER", "QA_PASSWORD"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    try:
+        code = app.main(["--reports", str(tmp_path / "reports"), "--index", str(tmp_path / "index")])
+    finally:
+        app.LIBRARY = None
+    err = capsys.readouterr().err
+    assert code == 2 and not launched
+    assert "QA_USER" in err and "QA_PASSWORD" in err
+    assert not (tmp_path / "index").exists()           # refused before anything was built
+
+
+def test_a_login_is_required_when_both_are_set(tmp_path, monkeypatch):
+    import asyncio
+
+    import gradio as gr
+    launched = []
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.append(kw))
+    monkeypatch.setenv("QA_USER", "union")
+    monkeypatch.setenv("QA_PASSWORD", "s3cret-pw")
+    from conftest import DATA
+    try:
+        assert app.main(["--reports", str(DATA / "reports"), "--index", str(tmp_path / "index")]) == 0
+    finally:
+        app.LIBRARY = None
+    auth = launched[0]["auth"]
+    import inspect
+    assert inspect.iscoroutinefunction(auth)            # what Gradio tests before awaiting it
+    assert asyncio.run(auth("union", "s3cret-pw")) is True
+    assert asyncio.run(auth("union", "wrong")) is False
+
+
+def test_wrong_passwords_are_slowed_down():
+    import asyncio
+    import time
+
+    from qa.guard import LoginGuard
+    guard = LoginGuard("union", "s3cret-pw", free=3, delay=0.2, max_delay=0.5)
+
+    async def attempts():
+        took = []
+        for password in ["a", "b", "c", "d", "e", "f", "s3cret-pw", "g"]:
+            t0 = time.monotonic()
+            ok = await guard.check("union", password)
+            took.append((ok, time.monotonic() - t0))
+        return took
+    took = asyncio.run(attempts())
+    assert [ok for ok, _ in took] == [False] * 6 + [True, False]
+    assert all(t < 0.1 for _, t in took[:4])           # three free mistakes; the 4th waits for none
+    assert 0.18 < took[4][1] < 0.4 and 0.38 < took[5][1] < 0.7   # then 0.2 s, 0.4 s, …
+    assert took[6][1] > 0.45                           # even the right password waits its turn
+    assert took[7][1] < 0.1                            # a success starts afresh
+
+    async def flood():                                 # many at once: one at a time
+        t0 = time.monotonic()
+        results = await asyncio.gather(*(guard.check("union", f"x{i}") for i in range(8)))
+        return results, time.monotonic() - t0
+    results, seconds = asyncio.run(flood())
+    assert not any(results) and seconds > 0.2 + 0.4 + 0.5 + 0.5
+
+
+# --------------------------------------------------------------------------- issue 11: no server paths in the page
+
+def test_messages_in_the_page_never_show_server_paths(tmp_path, seed_index):
+    import shutil
+    from conftest import app_on_copy
+    secret = str(tmp_path)
+    lib = app.configure(tmp_path / "reports", tmp_path / "no-index")
+    try:
+        shown = [app.chat_api("防城港市组建了多少个工会组织？"), _bot(app.ask("防城港市组建了多少个工会组织？", [])[1])]
+        shown.append(app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode())))   # no reports folder
+        shown.append(app.rebuild()[0])
+        lib = app_on_copy(tmp_path / "copy", seed_index).library()
+        (lib.index / "figures.jsonl").write_bytes(b"")
+        shutil.rmtree(lib.reports)                      # a rebuild that cannot read the reports
+        shown.append(app.rebuild()[0])
+        from qa.store import build_lock
+        lib.reports.mkdir()
+        lib.build_wait = 0.2
+        with build_lock(lib.index):                     # another build holds the lock
+            shown.append(app.add_file(_write(tmp_path, "yueyang.md", YUEYANG.encode())))
+    finally:
+        app.LIBRARY = None
+    for text in shown:
+        assert secret not in text and "/tmp" not in text, text
+    assert any("qa build" in t for t in shown) and any("正在进行" in t for t in shown)
+
+
+# --------------------------------------------------------------------------- issue 11: replacing by a cleaned name
+
+def _upload_box():
+    demo = app.build_ui()
+    return next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
+
+
+def _gradio_upload(tmp_path, sent: str, data: bytes):
+    """A file as the upload route leaves it: stored under Gradio's cleaned name, with the
+    name the browser sent as ``orig_name``, through the page's upload box."""
+    from gradio_client.utils import strip_invalid_filename_characters
+
+    from gradio.data_classes import FileData, ListFiles
+    path = _write(tmp_path, strip_invalid_filename_characters(sent), data)
+    return _upload_box().preprocess(ListFiles([FileData(path=str(path), orig_name=sent)]))[0]
+
+
+def test_the_upload_box_passes_on_the_name_sent(tmp_path):
+    f = _gradio_upload(tmp_path, "报告?2019.txt", XIANGTAN.encode())
+    assert Path(f).name == "报告2019.txt" and f.orig_name == "报告?2019.txt"
+    assert _upload_box().get_block_name() == "file"
+    assert not (Path(app.__file__).with_suffix(".pyi")).exists()
+
+
+@pytest.mark.parametrize("sent", ["000_ad651ca938ec0b06?.txt", "000_ad651ca938ec0b06|.txt",
+                                  "000_ad651ca938ec0b06 .txt", "000 ad651ca938ec0b06.txt"])
+def test_replacing_never_overwrites_another_report_by_a_cleaned_name(lib, tmp_path, sent):
+    other = lib.reports / "000_ad651ca938ec0b06.txt"
+    before = other.read_bytes()
+    status, *_ = app.upload([_gradio_upload(tmp_path, sent, XIANGTAN.encode())], True)
+    assert other.read_bytes() == before
+    assert "8019个" in app.chat_api("截至2008年6月底，南宁市共有多少个基层工会组织？")
+    if "qa-ok" in status:                      # kept under a name of its own
+        assert "000_ad651ca938ec0b06.txt：" not in status and len(lib.assistant.reports()) == 6
+    else:
+        assert "000_ad651ca938ec0b06.txt" in status and "另一份报告" in status
+
+
+def test_our_own_cleaning_never_overwrites_another_report(lib, tmp_path):
+    assert "qa-ok" in app.add_file(_write(tmp_path, "a_b.txt", XIANGTAN.encode()))
+    status = app.add_file(_write(tmp_path, "a b.txt", YUEYANG.encode()), replace=True)
+    assert "qa-bad" in status and "a_b.txt" in status and "改名" in status
+    assert (lib.reports / "a_b.txt").read_bytes() == XIANGTAN.encode()
+    status = app.add_file(_write(tmp_path, "a_b.txt", YUEYANG.encode()), replace=True)   # its own name
+    assert "qa-ok" in status and (lib.reports / "a_b.txt").read_bytes() == YUEYANG.encode()
+
+
+# --------------------------------------------------------------------------- issue 11: a library of its own
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the project's layout (the bundled seeds/), as the current folder."""
+    from conftest import copy_bundled
+    copy_bundled(tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    for k in ("QA_REPORTS", "QA_INDEX"):
+        monkeypatch.delenv(k, raising=False)
+    return tmp_path
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_uploads_go_to_the_library_and_never_to_the_bundled_seeds(project, tmp_path):
+    import io
+    seeds = _files(project / "seeds")
+    args = app.parse_args([])
+    assert Path(args.reports).resolve() == project / "reports"
+    try:
+        lib = app.configure(*app.report_folders(args))
+        lib.prepare(progress=False, out=io.StringIO())
+        assert _files(project / "reports") == seeds              # the library starts as the samples
+        status = app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
+        assert "qa-ok" in status
+        status = app.add_file(_write(tmp_path, "000_ad651ca938ec0b06.txt", YUEYANG.encode()),
+                              replace=True)
+        assert "qa-ok" in status
+    finally:
+        app.LIBRARY = None
+    assert _files(project / "seeds") == seeds                      # the bundled reports never change
+    assert "xiangtan.txt" in _files(project / "reports")
+    assert _files(project / "reports")["000_ad651ca938ec0b06.txt"] == YUEYANG.encode()
+
+
+def test_a_library_named_on_purpose_is_never_made_up(project, monkeypatch):
+    monkeypatch.setenv("QA_REPORTS", str(project / "mine"))
+    args = app.parse_args([])
+    reports, _index = app.report_folders(args)
+    assert reports == str(project / "mine") and not (project / "mine").exists()
+    reports, _index = app.report_folders(app.parse_args(["--reports", "other"]))
+    assert reports == "other" and not (project / "other").exists()
+
+
+def test_a_build_in_a_child_finds_the_package_from_anywhere(tmp_path, monkeypatch):
+    """A build run from another folder (as python /path/to/app.py may be): the child imports qa
+    and its error comes back as the same QAError."""
+    from conftest import DATA
+    from qa.errors import NotAnIndex
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
+    res = present.run_build(DATA / "reports", tmp_path / "index")
+    assert res.passages > 0 and sorted(res.added) == ["liling.md", "zhuzhou.txt"]
+    with pytest.raises(NotAnIndex, match="不是索引目录"):
+        present.run_build(DATA / "reports", DATA / "reports")

@@ -102,3 +102,26 @@ def test_a_reader_that_stops_early_gets_no_traceback(seed_index):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err
+
+
+def test_build_uses_the_reports_library_and_never_changes_the_seeds(tmp_path, monkeypatch, capsys):
+    from conftest import copy_bundled
+    copy_bundled(tmp_path / "seeds")
+    (tmp_path / "seeds" / "004_a6f4e72832cc6f8e.txt").chmod(0o444)    # bundled files may be read-only
+    monkeypatch.chdir(tmp_path)
+    seeds = sorted(p.name for p in (tmp_path / "seeds").iterdir())
+    code, out, err = run(capsys, "build")
+    assert code == 0 and "reports" in err
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == seeds
+    (tmp_path / "reports" / "note.txt").write_text("湘潭市总工会\n\n全市新建职工书屋66个。\n", encoding="utf-8")
+    code, out, _ = run(capsys, "build", "--json")
+    assert code == 0 and json.loads(out)["added"] == ["note.txt"]
+    assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == seeds
+    code, out, err = run(capsys, "build", "--reports", "missing")      # named on purpose: not made up
+    assert code == 2 and "missing" in err and not (tmp_path / "missing").exists()
+
+
+def test_build_outside_the_project_makes_no_library(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "build")
+    assert code == 2 and "reports" in err and not (tmp_path / "reports").exists()

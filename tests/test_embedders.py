@@ -13,7 +13,7 @@ from qa.embedders import Embedder, LsaEmbedder, SentenceTransformerEmbedder
 from qa.errors import EmbedderUnavailable, InvalidParameter
 from qa.store import read_manifest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, bundled_paths
 
 TEXTS = ["全市基层工会组织1200个", "工会会员总数35.6万人", "筹集金秋助学资金120.5万元",
          "培训下岗职工1200人", "调处劳动争议356件", "建成职工书屋52个"]
@@ -71,7 +71,7 @@ def _tiny_model(folder):
         from sentence_transformers.models import Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizer
 
-    chars = sorted({ch for p in SEEDS.glob("*.txt") for ch in p.read_text(encoding="utf-8") if not ch.isspace()})
+    chars = sorted({ch for p in bundled_paths() for ch in p.read_text(encoding="utf-8") if not ch.isspace()})
     raw = folder / "raw"
     raw.mkdir()
     (raw / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars),

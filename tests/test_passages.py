@@ -10,7 +10,7 @@ from qa.figures import find_figures
 from qa.passages import ChunkParams, chunk_report, split_sentences
 from qa.reports import parse_report, read_report
 
-from conftest import SEEDS
+from conftest import bundled_paths
 
 
 def _chunks(path, params=ChunkParams()):
@@ -31,7 +31,7 @@ def _covered(report, passages):
     return None
 
 
-@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+@pytest.mark.parametrize("path", bundled_paths(), ids=lambda p: p.name[:3])
 def test_seed_passages_cover_the_text_verbatim(path):
     report, passages = _chunks(path)
     assert passages
@@ -41,7 +41,7 @@ def test_seed_passages_cover_the_text_verbatim(path):
     assert _covered(report, passages) is None
 
 
-@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+@pytest.mark.parametrize("path", bundled_paths(), ids=lambda p: p.name[:3])
 def test_passages_stay_small_unless_one_sentence_is_long(path):
     params = ChunkParams(max_chars=120)
     report, passages = _chunks(path, params)
@@ -51,7 +51,7 @@ def test_passages_stay_small_unless_one_sentence_is_long(path):
 
 
 def test_passage_ids_are_stable_and_unique():
-    path = sorted(SEEDS.glob("*.txt"))[0]
+    path = bundled_paths()[0]
     _, first = _chunks(path)
     _, second = _chunks(path)
     assert [p.passage_id for p in first] == [p.passage_id for p in second]
@@ -59,7 +59,7 @@ def test_passage_ids_are_stable_and_unique():
 
 
 def test_passages_carry_place_and_date():
-    path = next(SEEDS.glob("003*"))
+    path = next(p for p in bundled_paths() if p.name.startswith("003"))
     _, passages = _chunks(path)
     p = next(p for p in passages if "新建企业工会组织7626个" in p.text)
     assert p.place == "绵阳" and p.date == "2013-09-23"

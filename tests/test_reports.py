@@ -9,7 +9,7 @@ import pytest
 from qa.errors import ReportError
 from qa.reports import decode_report, list_reports, parse_report, read_report
 
-from conftest import SEEDS
+from conftest import bundled_paths
 
 TEXT = "株洲市总工会：服务职工\n\n截至2020年底，全市基层工会组织1200个。\n"
 
@@ -37,7 +37,7 @@ def test_read_report_names_a_missing_file(tmp_path):
 
 
 def _seed(name):
-    path = next(SEEDS.glob(f"{name}*"))
+    path = next(p for p in bundled_paths() if p.name.startswith(name))
     return parse_report(read_report(path), path.name)
 
 
@@ -123,3 +123,34 @@ def test_list_reports_skips_hidden_files_and_outside_symlinks(tmp_path):
     files, skipped = list_reports(folder)
     assert sorted(f.name for f in files) == ["a.txt", "b.md", "inside.txt"]
     assert [name for name, _ in skipped] == ["link.txt"]
+
+
+# --------------------------------------------------------------------------- issue 11: one upload inflates everything
+
+FLOOD_SENTENCE = "全市新建职工书屋37个，资助困难职工612名。"
+FLOODS = {
+    "on single-newline lines": "湘潭市总工会\n\n" + "\n".join([FLOOD_SENTENCE] * 20000) + "\n",
+    "lines without full stops": "湘潭市总工会\n\n" + "\n".join([FLOOD_SENTENCE.rstrip("。")] * 20000) + "\n",
+    "in one line": "湘潭市总工会\n\n" + FLOOD_SENTENCE * 20000 + "\n",
+    "in many paragraphs": "湘潭市总工会\n\n" + "\n\n".join([FLOOD_SENTENCE] * 20000) + "\n",
+    "alternating lines": "湘潭市总工会\n\n" + "\n".join(["全市新建职工书屋37个。", "资助困难职工612名。"] * 10000),
+    "a run-on of one clause": "湘潭市总工会\n\n" + "全市培训职工1200人，新建职工书屋48个，" * 5000,
+}
+
+
+@pytest.mark.parametrize("layout", sorted(FLOODS))
+def test_a_repeated_sentence_is_kept_once(layout):
+    from qa.passages import chunk_report
+    report = parse_report(FLOODS[layout], "flood.txt")
+    passages = chunk_report(report)
+    assert 1 <= len(passages) <= 2, [p.text[:60] for p in passages]
+    assert len(report.text) < 200
+    assert len({p.text for p in passages}) == len(passages)
+    assert sum(report.dropped.values()) > 1000
+
+
+def test_repeated_sentences_from_ocr_are_dropped_but_the_rest_of_the_report_stays():
+    r = _seed("000")
+    assert r.dropped.get("repeated_sentence") == 2              # OCR copies within an article
+    assert r.text.count("柳州威奇化工公司被评为“全国模范劳动关系和谐企业”。") == 1
+    assert "共培训3590人，职业介绍3350人，实现再就业3210人。" in r.text

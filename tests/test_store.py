@@ -237,3 +237,246 @@ def test_another_embedder_rebuilds_fully(tiny_reports, tmp_path):
     res = build(tiny_reports, index)
     assert res.full and any("向量模型" in n for n in res.notes)
     assert read_manifest(index)["embedder"] == {"id": "fake-hash-512", "dim": 512}
+
+
+# --------------------------------------------------------------------------- issue 11: nothing lost
+
+def _snapshot(root):
+    """Every path under ``root`` (and beside it) with its bytes: what a refused build must keep."""
+    root = root.parent
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("kind", ["reports folder", "notes folder", "a file", "index holding notes"])
+def test_a_build_never_replaces_what_is_not_an_index(tiny_reports, tmp_path, kind, capsys):
+    from qa.cli import main
+    from qa.errors import NotAnIndex
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "待办.md").write_text("周五交材料\n", encoding="utf-8")
+    (notes / "sub").mkdir()
+    (notes / "sub" / "a.txt").write_text("笔记\n", encoding="utf-8")
+    target = {"reports folder": tiny_reports, "notes folder": notes, "a file": notes / "待办.md",
+              "index holding notes": notes / "sub"}[kind]
+    before = _snapshot(tmp_path / "x")
+    with pytest.raises(NotAnIndex) as err:
+        build_index(tiny_reports, target)
+    assert str(target) in str(err.value) and "未做任何改动" in str(err.value)
+    assert _snapshot(tmp_path / "x") == before                  # nothing touched, not even a lock file
+    code = main(["build", "--reports", str(tiny_reports), "--index", str(target)])
+    err_text = capsys.readouterr().err
+    assert code == 2 and str(target) in err_text and "Traceback" not in err_text
+    assert _snapshot(tmp_path / "x") == before
+
+
+def test_a_build_replaces_an_empty_folder_or_a_damaged_index(tiny_reports, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build(tiny_reports, empty).passages > 0
+    (empty / "manifest.json").write_text("garbage", encoding="utf-8")   # only index files: an index
+    assert build(tiny_reports, empty).full
+    assert read_manifest(empty)["passages"] > 0
+
+
+def test_the_app_refuses_an_index_folder_that_is_not_an_index(tiny_reports, tmp_path, capsys, monkeypatch):
+    import gradio as gr
+
+    import app
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: None)     # never serve in a test
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "note.txt").write_text("笔记\n", encoding="utf-8")
+    try:
+        code = app.main(["--reports", str(tiny_reports), "--index", str(notes)])
+    finally:
+        app.LIBRARY = None
+    assert code == 2 and str(notes) in capsys.readouterr().err
+    assert [p.name for p in notes.iterdir()] == ["note.txt"]
+
+
+# --------------------------------------------------------------------------- issue 11: the damage sweep
+
+def _incomplete(path):
+    """Valid for its kind, but not what the index needs."""
+    if path.suffix == ".json":
+        path.write_text("{}" if path.name != "bm25_vocab.json" else '["职工"]', encoding="utf-8")
+    elif path.suffix == ".jsonl":
+        path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")     # its first line only
+    elif path.suffix == ".npy":
+        np.save(path, np.zeros(3, dtype=np.float32), allow_pickle=False)
+    elif path.suffix == ".npz":
+        np.savez(path, data=np.zeros(2, dtype=np.int32))
+    else:                                                               # vectors.faiss: an empty index
+        import faiss
+        faiss.write_index(faiss.IndexFlatIP(8), str(path))
+
+
+DAMAGES = {
+    "emptied": lambda p: p.write_bytes(b""),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[:p.stat().st_size // 2]),
+    "garbage": lambda p: p.write_bytes(np.random.default_rng(7).integers(0, 256, p.stat().st_size, dtype=np.uint8)
+                                       .tobytes()),
+    "incomplete": _incomplete,
+    "deleted": lambda p: p.unlink(),
+}
+INDEX_FILES = ["manifest.json", "passages.jsonl", "vectors.faiss", "bm25.npz", "bm25_vocab.json",
+               "figures.jsonl", "embedder.json", "embedder_idf.npy", "embedder_components.npy"]
+
+
+def index_contents(folder):
+    """What an index holds, file by file (the manifest without its build time and checksums;
+    the arrays of .npz files, whose zip headers carry the time they were written)."""
+    out = {}
+    for path in sorted(folder.iterdir()):
+        if path.name == "manifest.json":
+            m = json.loads(path.read_text(encoding="utf-8"))
+            m.pop("built_at")
+            for meta in (m.pop("files", None) or {}).values():
+                assert set(meta) >= {"bytes", "crc32"}
+            out[path.name] = m
+        elif path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                out[path.name] = {k: z[k].tobytes() for k in z.files}
+        else:
+            out[path.name] = path.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """The tiny reports and their index (built-in embedder: every kind of index file)."""
+    from conftest import DATA
+    root = tmp_path_factory.mktemp("pristine")
+    shutil.copytree(DATA / "reports", root / "reports")
+    build_index(root / "reports", root / "index")
+    assert sorted(p.name for p in (root / "index").iterdir()) == sorted(INDEX_FILES)
+    return root
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_damage_sweep_every_index_file(pristine, tmp_path, name, damage, capsys):
+    """Every file of a built index, emptied, truncated, garbage-filled, incomplete or deleted:
+    loading and `qa ask` give a QAError naming the fix, and a plain `qa build` repairs it."""
+    from qa.cli import main
+    from qa.errors import QAError
+    index = tmp_path / "index"
+    shutil.copytree(pristine / "index", index)
+    DAMAGES[damage](index / name)
+    with pytest.raises(QAError, match="qa build"):
+        Assistant.load(index)
+    code = main(["ask", "株洲市介绍就业多少人？", "--index", str(index)])
+    err = capsys.readouterr().err
+    assert code == 2 and "qa build" in err and "Traceback" not in err
+    code = main(["build", "--reports", str(pristine / "reports"), "--index", str(index)])
+    capsys.readouterr()
+    assert code == 0
+    assert index_contents(index) == index_contents(pristine / "index")
+    assert Assistant.load(index).ask("株洲市介绍就业多少人？").short == "800人"
+
+
+@pytest.mark.parametrize("name", INDEX_FILES)
+def test_the_app_starts_on_a_damaged_index_and_repairs_it(pristine, tmp_path, name):
+    import io
+
+    import app
+    index = tmp_path / "index"
+    shutil.copytree(pristine / "index", index)
+    (index / name).write_bytes(b"")
+    try:
+        lib = app.configure(pristine / "reports", index)
+        lib.prepare(progress=False, out=io.StringIO())
+        assert len(lib.assistant.figures) == len(Assistant.load(pristine / "index").figures)
+        assert app.chat_api("株洲市介绍就业多少人？").startswith("800人")
+    finally:
+        app.LIBRARY = None
+    assert index_contents(index) == index_contents(pristine / "index")
+
+
+def test_an_add_after_the_figure_table_was_deleted_keeps_every_row(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    (tiny_reports / "xiangtan.txt").write_text(NEW_REPORT, encoding="utf-8")
+    whole = tmp_path / "whole"
+    build(tiny_reports, whole)
+    (index / "figures.jsonl").unlink()
+    res = build(tiny_reports, index)
+    assert res.full and any("figures.jsonl" in n for n in res.notes)
+    rows = load_index(index).figures
+    assert len(rows) == read_manifest(index)["figures"] == len(load_index(whole).figures)
+    assert {r["source"] for r in rows} == {"zhuzhou.txt", "liling.md", "xiangtan.txt"}
+
+
+def test_an_index_without_checksums_is_rebuilt_by_the_next_build(tiny_reports, tmp_path):
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    m = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    del m["files"]                                       # as built before checksums were recorded
+    (index / "manifest.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    assert Assistant.load(index, embedder=FakeEmbedder()).ask("株洲市介绍就业多少人？").short == "800人"
+    res = build(tiny_reports, index)
+    assert res.full and any("校验和" in n for n in res.notes)
+    assert set(read_manifest(index)["files"]) >= {"passages.jsonl", "figures.jsonl", "vectors.faiss"}
+
+
+# --------------------------------------------------------------------------- issue 11: no usable report
+
+def test_an_index_of_no_usable_reports_says_so_and_why(tmp_path, capsys):
+    from qa.cli import main
+    from qa.errors import QAError
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    index = tmp_path / "index"
+    res = build_index(folder, index)
+    assert res.passages == 0 and "没有可用的报告" in res.summary()
+    with pytest.raises(QAError) as err:
+        Assistant.load(index)
+    msg = str(err.value)
+    assert not isinstance(err.value, IndexCorrupt) and "损坏" not in msg
+    assert "没有可用的报告" in msg and "empty.txt" in msg and "binary.txt" in msg and "文件为空" in msg
+    assert "qa build" in msg
+    code = main(["ask", "株洲市介绍就业多少人？", "--index", str(index)])
+    assert code == 2 and "没有可用的报告" in capsys.readouterr().err
+    # a usable report later: the next build indexes it
+    (folder / "zhuzhou.txt").write_text(NEW_REPORT, encoding="utf-8")
+    assert build_index(folder, index).passages > 0
+    assert Assistant.load(index).ask("湘潭市新建了多少个职工书屋？").short == "66个"
+
+
+def test_an_empty_reports_folder_says_so(tmp_path):
+    from qa.errors import QAError
+    (tmp_path / "reports").mkdir()
+    res = build_index(tmp_path / "reports", tmp_path / "index")
+    assert "没有可用的报告" in res.summary()
+    with pytest.raises(QAError, match="没有 .txt 或 .md"):
+        Assistant.load(tmp_path / "index")
+
+
+def test_one_sentence_on_330000_lines_is_one_passage(tiny_reports, tmp_path):
+    """The upload that became 47,436 passages (2 distinct), 332,561 figure rows and a 204 MB index."""
+    line = "全市新建职工书屋37个，资助困难职工612名。"
+    with open(tiny_reports / "flood.txt", "w", encoding="utf-8") as f:
+        f.write("湘潭市总工会\n\n")
+        f.writelines(line + "\n" for _ in range(330_000))
+    assert (tiny_reports / "flood.txt").stat().st_size < 20 * 2**20
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    data = load_index(index)
+    flood = [p for p in data.passages if p.source == "flood.txt"]
+    assert len(flood) == 1
+    assert len([r for r in data.figures if r["source"] == "flood.txt"]) == 2
+    assert sum(p.stat().st_size for p in index.iterdir()) < 2 * 2**20
+    a = Assistant.load(index, embedder=FakeEmbedder())
+    assert a.ask("湘潭市新建了多少个职工书屋？").short == "37个"
+
+
+def test_a_figure_is_listed_once_however_often_its_sentence_repeats(tiny_reports, tmp_path):
+    (tiny_reports / "runon.txt").write_text("湘潭市总工会\n\n" + "全市培训职工1200人，新建职工书屋48个，" * 5000,
+                                           encoding="utf-8")
+    index = tmp_path / "index"
+    build(tiny_reports, index)
+    rows = [r for r in load_index(index).figures if r["source"] == "runon.txt"]
+    assert sorted(r["figure"] for r in rows) == ["1200人", "48个"]
