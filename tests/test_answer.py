@@ -202,3 +202,47 @@ def test_property_no_question_text_raises(assistant, question):
     assert isinstance(ans, Answer) and isinstance(ans.text, str) and ans.text
     assert verbatim_problems(assistant, question, ans) == []
     assistant.search(question, k=3)
+
+
+# --------------------------------------------------------------------------- issue 11: 8 and 9
+
+def test_bad_input_through_the_python_api_is_a_qaerror(assistant):
+    from qa import QAError
+    for history in (5, "南宁市有多少会员？", object()):
+        with pytest.raises(QAError):
+            assistant.ask("防城港市组建了多少个工会组织？", history=history)
+    with pytest.raises(QAError):
+        assistant.search("防城港市组建了多少个工会组织？", history=5)
+
+
+def test_a_question_over_500_characters_is_refused_not_cut(assistant):
+    # cut at 500 characters, this one would be answered from its first part (a phrase, not the question)
+    question = "职工利益无小事，" * 70 + "南宁市有多少个基层工会组织？"
+    ans = assistant.ask(question)
+    assert not ans.found and ans.reason == "too_long" and "500" in ans.text
+    assert assistant.ask("南宁市有多少个基层工会组织？" + " " * 600).found   # spaces are not words
+
+
+@pytest.mark.parametrize("question, place", [
+    ("白河市有多少个基层工会组织？", "白河"),           # in no gazetteer, in no report
+    ("北京市有多少个基层工会？", "北京"),               # in the gazetteer, in no report
+])
+def test_a_place_no_report_covers_is_refused(assistant, question, place):
+    ans = assistant.ask(question)
+    # 北京 is named in a report (a trip to Beijing), but no figure of the reports is 北京's
+    assert not ans.found and place in ans.text and ans.citations == ()
+
+
+def test_a_place_stays_uncovered_after_another_place_is_added(tmp_path):
+    from qa import Assistant, build_index
+    from conftest import FakeEmbedder
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "qingchuan.txt").write_text("青川县总工会 服务职工\n\n截至2020年底，全县共有基层工会组织312个，会员2.1万人。\n",
+                                          encoding="utf-8")
+    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
+    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    assert not a.ask("北京市有多少个基层工会？").found
+    assert not a.ask("白河县有多少个基层工会组织？").found
+    ans = a.ask("青川县有多少个基层工会组织？")
+    assert ans.found and "312" in ans.short
