@@ -220,6 +220,8 @@ def _form(text: str, places: list[str]) -> str:
         return "compare"
     if has("several", text) and re.search(r"多少|几|是什么|哪", text):
         return "several"
+    if re.search(r"各[^级地类种界项方部个位样式自]", text) and "、" in text and re.search(r"多少|几", text):
+        return "several"                        # 惠民门诊、惠民药房、惠民超市各建了几个
     return "plain"
 
 
@@ -455,3 +457,80 @@ def _merge_unknown_names(tokens: list[str]) -> list[str]:
                 out.append(t)
         run = []
     return [t for t in out if t]
+
+
+# --------------------------------------------------------------------------- enumerations
+
+_LIST_SEP = re.compile(r"、|，|,|和|与|及|以及|跟|同")
+_GROUP_WORDS = re.compile(r"这?(?:[两二三四五六七八九几]|\d+)(?:个|座)?(?:城市|地方|市|地|县|区|省|项)(?:里|中|之中|当中)?|"
+                          r"各(?:自|是|有|为)?|分别|加起来|加在一起|合起来|相加|一共|总共|合计|共计|总计|之和|总和|"
+                          r"哪(?:个|一个|里|座|家)?(?:市|城市|地方|地区|单位)?(?:的)?|谁|(?:最|更|比较|较)(?:多|少|高|低|大|小)|"
+                          r"(?:更|最)$|相比|比较|对比")
+
+
+def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list[str]] | None:
+    """The list of things a question names (泸州、内江、南充; 高级技师、技师、高级工; 一类、二类、
+    三类): its span in ``text`` and its items, or None. Places are taken as the question's places;
+    other items are the last word before each 、 (the first item's length in words sets how much
+    of the last item belongs to the list: 三类|工会组织)."""
+    named = [p for p in places if p in text]
+    if len(named) >= 2:
+        spans = sorted((text.find(p), text.find(p) + len(p)) for p in named)
+        a, b = spans[0][0], spans[-1][1]
+        while b < len(text) and text[b] in "市县区省州":
+            b += 1
+        return a, b, [text[s:e] for s, e in spans]
+    if "、" not in text:
+        return None
+    first = text.index("、")
+    seps = [first]
+    i = first
+    while True:
+        m = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{1,8}?(、|和|及|与)").match(text, i + 1)
+        if not m or m.group(1) != "、" and not re.match(r"[\u4e00-\u9fffA-Za-z0-9]{1,8}", text[m.end():]):
+            break
+        seps.append(m.end() - 1)
+        i = m.end() - 1
+        if m.group(1) != "、":
+            break
+    before = words(text[:first])
+    if not before:
+        return None
+    head = before[-1]
+    k = 1
+    a = first - len(head)
+    items = [head]
+    for s, t in zip(seps, seps[1:] + [None]):
+        segment = text[s + 1:t] if t is not None else text[s + 1:]
+        if t is None:
+            toks = words(segment)
+            segment = "".join(toks[:k]) if toks else ""
+        if not segment or len(segment) > 8:
+            return None
+        items.append(segment)
+    b = seps[-1] + 1 + len(items[-1])
+    if len(items) < 2:
+        return None
+    return a, b, items
+
+
+def item_questions(text: str, places: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """One question per item of the question's list, each asking for that item only:
+    "内江一类、二类工会组织分别有多少个？" → [("一类", "内江一类工会组织有多少个？"), ("二类", …)];
+    [] when the question names no list."""
+    found = enumeration(text, places)
+    if not found:
+        return []
+    a, b, items = found
+    out = []
+    rest = _GROUP_WORDS.sub("", text[b:])
+    rest = re.sub(r"^[，,\s]*比?", "", rest)                     # 泸州|这三地里，哪里的工会会员最少
+    rest = re.sub(r"(?<=[\u4e00-\u9fff])(?<![多几])(?:多|少|高|低)(?=[？?]*$)", "", rest)   # 哪个市的职工书屋多
+    lead = _GROUP_WORDS.sub("", text[:a])
+    for item in items:
+        sub = lead + item + rest
+        sub = re.sub(r"[，,]\s*(?=[？?]|$)", "", sub).strip(" ，,")
+        if not re.search(r"多少|几|是|哪|吗|率|比例", re.sub(r"[？?。]+$", "", sub)):
+            sub = re.sub(r"[？?。]*$", "", sub) + "有多少？"
+        out.append((item, sub))
+    return out

@@ -22,7 +22,7 @@ from typing import Sequence
 from ..figures import Figure, figure_time, find_figures, from_to_pairs
 from ..lexicon import gazetteer, normalize, words
 from ..passages import split_sentences
-from .analysis import Query, content_terms
+from .analysis import Query, item_questions
 from .followup import continue_from
 from .candidates import Candidate, figure_place_match, figure_zones, year_of
 from .matching import coverage
@@ -51,6 +51,21 @@ class Strategy:
     def plain(self, q: Query) -> Answer:
         return self.answerer.answer_query(replace(q, form="plain"))[0]
 
+    def ask_items(self, q: Query) -> list[tuple[str, Candidate | None]]:
+        """The figure of each item of the question's list, each asked as a question of its own
+        (泸州工会会员有多少？ for 泸州、内江、南充…哪个的工会会员最多), or [] without a list."""
+        out = []
+        for item, text in item_questions(q.text, q.places):
+            sub = self.answerer.resolve(text)
+            if item in q.places:
+                sub = replace(sub, places=(item,))
+            sub = replace(sub, form="plain", years=sub.years or q.years, unit=sub.unit or q.unit,
+                          unit_class=sub.unit_class or q.unit_class,
+                          asks=sub.asks if sub.asks not in ("other", "what") else "count")
+            _, cand = self.answerer.answer_query(sub)
+            out.append((item, cand))
+        return out
+
 
 class Plain(Strategy):
     def answer(self, q: Query) -> Answer:
@@ -60,27 +75,14 @@ class Plain(Strategy):
 # --------------------------------------------------------------------------- compare
 
 class Compare(Strategy):
-    """Each place's figure, found as a plain question of its own; the larger (or smaller) wins."""
+    """Each item's figure (泸州、内江、南充; 一类和二类工会组织), found as a question of its own; the
+    larger (or smaller) wins."""
 
     def answer(self, q: Query) -> Answer:
-        places = list(q.places)
-        if len(places) < 2:
+        chosen = self.ask_items(q)
+        if len(chosen) < 2:
             return self.plain(q)
-        rest = _COMPARE_WORDS.sub(" ", q.text)
-        for p in sorted(places, key=len, reverse=True):
-            rest = rest.replace(p + "市", " ").replace(p, " ")
-        rest = re.sub(r"\s+", " ", rest).strip(" ，,？?")
-        rest = re.sub(r"(?:多|少|高|低|大|小)(?:一些|些|一点)?$", "", rest).strip()
-        chosen: list[tuple[str, Candidate | None]] = []
-        for place in places:
-            # each place's figure, asked as a question of its own (桂林工会会员有多少？)
-            tail = "是多少？" if q.unit_class == "percent" or q.asks == "percent" else "有多少？"
-            sub = self.answerer.resolve(f"{place}{rest}{tail}")
-            sub = replace(sub, places=(place,), form="plain", years=sub.years or q.years,
-                          unit=sub.unit or q.unit, unit_class=sub.unit_class or q.unit_class,
-                          asks=sub.asks if sub.asks != "other" else "count")
-            _, cand = self.answerer.answer_query(sub)
-            chosen.append((place, cand))
+        places = [item for item, _ in chosen]
         have = [(p, c) for p, c in chosen if c is not None]
         missing = [p for p, c in chosen if c is None]
         quote, cites = quote_lines([c for _, c in have])
@@ -299,36 +301,24 @@ class Sum(Strategy):
     never one operand alone as the total."""
 
     def answer(self, q: Query) -> Answer:
-        if len(q.places) >= 2:
-            parts = []
-            for place in q.places:
-                sub = replace(q, places=(place,), form="plain", text=_only_place(q, place))
-                _, cand = self.answerer.answer_query(sub)
-                if cand is None:
-                    return self._missing(q)
-                parts.append(cand)
-        else:
-            decision, _ = self.answerer.best(replace(q, form="plain"))
-            if decision.best is None:
-                return self._missing(q)
-            parts = list_mates(decision.best.candidate)
-            if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
-                return self._missing(q)
+        items = self.ask_items(q)
+        if items:
+            missing = [item for item, c in items if c is None]
+            if missing:
+                return self._missing(q, missing)
+            return sum_answer(q, [c for _, c in items], [item for item, _ in items])
+        decision, _ = self.answerer.best(replace(q, form="plain"))
+        if decision.best is None:
+            return self._missing(q)
+        parts = list_mates(decision.best.candidate)
+        if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
+            return self._missing(q)
         return sum_answer(q, parts)
 
-    def _missing(self, q: Query) -> Answer:
-        what = "、".join(q.places)
+    def _missing(self, q: Query, items=()) -> Answer:
+        what = "、".join(items or q.places)
         head = say("sum_missing", what=what)
         return Answer(False, "", head, kind="compute", head=head, reason="sum")
-
-
-def _only_place(q: Query, place: str) -> str:
-    """The question with one of its places only: 南宁和柳州的会员加起来 → 南宁的会员."""
-    text = q.text
-    for other in q.places:
-        if other != place:
-            text = re.sub(re.escape(other) + r"(?:市|省)?[和与及、跟]?", "", text)
-    return re.sub(r"[和与及、跟](?=的|[一二两三四五六七八九十]个)", "", text)
 
 
 def list_mates(c: Candidate) -> list[Candidate]:
@@ -356,14 +346,15 @@ def list_mates(c: Candidate) -> list[Candidate]:
     return [replace(c, span=(g.start, g.end), text=g.text, figure=g) for g in run]
 
 
-def sum_answer(q: Query, parts: list[Candidate]) -> Answer:
+def sum_answer(q: Query, parts: list[Candidate], items: list[str] | None = None) -> Answer:
     values = [c.figure.value for c in parts if c.figure is not None and c.figure.value is not None]
     if len(values) != len(parts) or len({c.figure.unit_class for c in parts}) > 1:
         head = say("sum_missing", what="")
         return Answer(False, "", head, kind="compute", head=head, reason="sum")
     total = sum(values)
     result = format_like(total, parts[0].figure, operands=tuple(c.figure for c in parts))
-    terms = " + ".join((f"{c.place} " if len(q.places) >= 2 and c.place else "") + c.text for c in parts)
+    names = items or [c.place if len(q.places) >= 2 and c.place else "" for c in parts]
+    terms = " + ".join((f"{n} " if n else "") + c.text for n, c in zip(names, parts))
     head = say("sum", result=result, terms=f"{terms} = {result}")
     quote, cites = quote_lines(parts)
     text = enforce_verbatim([head] + quote, [c.passage.text for c in parts], computed=[result])
@@ -372,29 +363,35 @@ def sum_answer(q: Query, parts: list[Candidate]) -> Answer:
 
 
 class Several(Strategy):
-    """分别是多少: the figures of each place asked, or the figures listed with the best one."""
+    """分别是多少 / 各…几个: the figure of each item the question lists, or the figures listed with
+    the best one."""
 
     def answer(self, q: Query) -> Answer:
-        if len(q.places) >= 2:
-            parts = []
-            for place in q.places:
-                _, cand = self.answerer.answer_query(replace(q, places=(place,), form="plain", text=_only_place(q, place)))
-                if cand is None:
-                    return self.plain(q)
-                parts.append(cand)
+        items = self.ask_items(q)
+        if items:
+            found = [(item, c) for item, c in items if c is not None]
+            missing = [item for item, c in items if c is None]
+            labels = [item for item, _ in found]
+            parts = [c for _, c in found]
         else:
             decision, _ = self.answerer.best(replace(q, form="plain"))
             if not decision.found:
                 return self.plain(q)
-            parts = list_mates(decision.best.candidate)
+            parts, missing = list_mates(decision.best.candidate), []
+            labels = [""] * len(parts)
             if len(parts) < 2:
                 return self.plain(q)
-        items = "；".join((f"{c.place}：" if len(q.places) >= 2 and c.place else "") + c.text for c in parts)
-        head = say("several", items=items)
+        listed = "；".join((f"{n}：" if n else "") + c.text for n, c in zip(labels, parts))
         quote, cites = quote_lines(parts)
+        rows = tuple(row(c, c.figure) for c in parts if c.figure is not None)
+        if missing:
+            head = say("several_missing", missing="、".join(missing))
+            lines = [head] + ([say("compare_found", items=listed)] if parts else []) + quote
+            text = enforce_verbatim(lines, [c.passage.text for c in parts] + [q.text])
+            return Answer(False, "", text, tuple(cites), kind="several", table=rows, head=head, reason="several")
+        head = say("several", items=listed)
         text = enforce_verbatim([head] + quote, [c.passage.text for c in parts])
         short = "、".join(c.text for c in parts)
-        rows = tuple(row(c, c.figure) for c in parts if c.figure is not None)
         return Answer(True, short, text, tuple(cites), kind="several", table=rows, head=head)
 
 

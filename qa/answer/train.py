@@ -53,7 +53,7 @@ HELD_OUT_SHARE = 0.2
 # reading-comprehension data's quirks and carried badly to the reports; none left the refusal
 # blind to a figure whose question words are not at it)
 DECISION_EXTRA: tuple[str, ...] = ("words_graded", "words_near", "words_clause", "words_missing", "subject_in_report",
-                                     "unit_same", "counted_at", "place_same")
+                                     "unit_same", "counted_at", "place_same", "anchored")
 PROJECT_WEIGHT = 5.0
 FAMILIES = ("figure", "role", "name", "span")
 
