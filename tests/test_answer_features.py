@@ -135,8 +135,12 @@ def test_missing_and_synonym_and_vector_features(corpus):
     from qa.answer.words import cilin_synonyms
     if "参加" in cilin_synonyms("加入"):
         assert f("synonyms_clause", corpus, "有多少人加入？", "参加的有300人。", "300人") > 0
+    assert f("abbreviation_clause", corpus, "今年营收有多少？", "全年营业收入120亿元。", "120亿元") > 0
+    assert f("abbreviation_clause", corpus, "今年营收有多少？", "全年净利润120亿元。", "120亿元") == 0
     from qa.answer.words import word_vectors
     if word_vectors() is not None:
+        assert f("vectors_terms", corpus, "销量有多少辆？", "全年销售汽车300万辆。", "300万辆") > \
+            f("vectors_terms", corpus, "销量有多少辆？", "全年出口汽车300万辆。", "300万辆") * 0.5
         near = f("vectors_clause", corpus, "销量有多少辆？", "全年销售汽车300万辆。", "300万辆")
         assert 0 < near <= 1
 
@@ -146,6 +150,8 @@ def test_place_year_period_and_title_features(corpus):
     assert f("place_named", corpus, "南宁有多少个书屋？", "南宁有书屋52个。", "52个") == 1.0
     assert f("year_same", corpus, "2012年有多少会员？", "2012年会员5万人。", "5万人") == 1.0
     assert f("year_unknown", corpus, "2012年有多少会员？", "会员5万人。", "5万人") == 1.0
+    assert f("year_of_report", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2012-05-01") == 1.0
+    assert f("year_of_report", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2008") == -1.0
     assert f("period_fit", corpus, "五年来培训了多少人？", "五年来培训1万人。", "1万人") == 1.0
     assert f("in_title", corpus, "有多少个书屋？", "建成书屋52个", "52个", section="建成书屋52个") == 1.0
     assert f("in_list", corpus, "有多少名自治区劳模？", "共表彰全国劳模8名、自治区劳模30名。", "30名") == 1.0

@@ -24,7 +24,8 @@ from .analysis import Query
 _BOUNDARY = re.compile(r"[，,；;。！？!?：:\n]")
 # measure words that count the same kind of thing; 个 goes with any of them
 _CLASSIFIER_GROUPS = [{"家", "户", "所", "座"}, {"项", "件", "条", "起"}, {"册", "本", "卷"},
-                      {"次", "场", "场次", "期", "届", "轮"}, {"份", "张"}, {"人", "人次"}, {"名", "位", "人"}]
+                      {"次", "场", "场次", "期", "届", "轮"}, {"份", "张"}, {"人", "人次"}, {"名", "位", "人"},
+                      {"台", "辆", "部", "架"}, {"只", "头", "条"}]
 # units that rank or label rather than count: 三级工会 (a tier), 338号 (an address), 第三代
 _LABELS = {"级", "号", "代"}
 
@@ -220,10 +221,9 @@ def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candi
         zones = figure_zones(nsent, f, figs, pairs, before, context)
         fplace = figure_place(sentence, f.start, p.place)
         time = figure_time(sentence, f.start)
+        # the year the text states for the figure (the report's date is only a hint: a feature)
         year = int(f.value) if f.kind in ("year", "date") and f.value else \
             (year_of(time) or year_of(sentence[:f.start]) or year_of(before))
-        if f.kind not in ("year", "date") and year is None and p.date and q.years:
-            year = int(p.date[:4])      # a report's figures are of its own year unless it says
         out.append(Candidate(p, rank, rel, sentence, s, (f.start, f.end), f.text, f.kind, f, fplace,
                              figure_place_match(q.places, fplace, sentence), year, time, zones, pairs, tuple(figs)))
     return out
@@ -352,24 +352,41 @@ def person_names(text: str) -> tuple[tuple[int, int], ...]:
             for i in range(a, b):
                 taken[i] = True
 
-    from ..lexicon import tokenizer as _tk
-    freq = _tk().FREQ
-    for m in _DOTTED.finditer(text):
-        a, b = m.span()
-        head = text[a:b]
-        cut = max(head.rfind(ch, 0, head.find("·") if "·" in head else len(head)) for ch in _FUNCTION)
-        if cut >= 0:
-            a += cut + 1
-        while b - a > 4 and freq.get(text[b - 2:b], 0) >= 1000:
-            b -= 2                                # 詹姆斯·库克发现: 发现 is a word, not the name
-        add(a, b)
-    for m in _LATIN.finditer(text):
-        add(*m.span())
+    freq = tokenizer().FREQ
+    toks = []
     pos = 0
     for word, flag in _posseg().cut(text):
-        if flag in ("nr", "nrfg", "nrt") and 2 <= len(word) <= 4 and not tokenizer().FREQ.get(word, 0) > 500:
-            add(pos, pos + len(word))
+        toks.append((word, flag, pos))
         pos += len(word)
+    # transliterated names: the words on both sides of each middle dot (阿尔芒·戴维)
+    for i, (word, _, at) in enumerate(toks):
+        if word in "·‧•・" and 0 < i < len(toks) - 1:
+            j, k = i - 1, i + 1
+            while k + 2 < len(toks) and toks[k + 1][0] in "·‧•・":
+                k += 2
+            a, b = toks[j][2], toks[k][2] + len(toks[k][0])
+            if re.fullmatch(r"[\u4e00-\u9fff·‧•・]+", text[a:b]) and toks[j][0] not in _FUNCTION:
+                add(a, b)
+    for m in _LATIN.finditer(text):
+        add(*m.span())
+    single, double = surnames()
+    for i, (word, flag, at) in enumerate(toks):
+        if flag not in ("nr", "nrfg", "nrt"):
+            continue
+        a, b = at, at + len(word)
+        prev = toks[i - 1] if i else None
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if len(word) == 2 and prev and len(prev[0]) == 1 and prev[0] in single and prev[0] not in _NOT_NAME \
+                and prev[1] not in ("p", "c", "u", "d", "r", "v"):
+            a -= 1                                   # 黄|卫东: the surname cut off
+        elif len(word) == 2 and word[0] in single and nxt and len(nxt[0]) == 1 and \
+                re.fullmatch(r"[\u4e00-\u9fff]", nxt[0]) and freq.get(nxt[0], 0) < 2000:
+            b += 1                                   # 孙家|栋: a given name's rare last character
+        name = text[a:b]
+        # a Chinese name starts with a surname (大力支持, tagged nr by mistake, does not)
+        chinese = (2 <= len(name) <= 3 and name[0] in single) or (3 <= len(name) <= 4 and name[:2] in double)
+        if (chinese or flag == "nrt" and 2 <= len(name) <= 6) and not freq.get(name, 0) > 500:
+            add(a, b)
     return tuple(sorted(out))
 
 

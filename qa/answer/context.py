@@ -42,6 +42,7 @@ class Corpus:
         self.places = frozenset(g.provinces.get(p, p) for p in places)
         self._docs: OrderedDict[str, str] = OrderedDict()
         self._bigram_df: dict[str, int] | None = None
+        self._place_years: dict[str, frozenset[int]] = {}
         self._bigram_n = 1
 
     # ---- coverage of places, years, words ------------------------------------
@@ -58,6 +59,18 @@ class Corpus:
         found = {int(t) for t in self.data.bm25.vocab if re.fullmatch(r"(?:19|20)\d\d", t)}
         found |= {int(p.date[:4]) for p in self.data.passages if p.date and p.date[:4].isdigit()}
         return frozenset(found)
+
+    def years_about(self, place: str) -> frozenset[int]:
+        """The years the passages about ``place`` (or naming it) speak of, and their reports' dates."""
+        if place not in self._place_years:
+            found: set[int] = set()
+            for p in self.data.passages:
+                if p.place == place or place in p.text:
+                    found |= {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", p.text)}
+                    if p.date and p.date[:4].isdigit():
+                        found.add(int(p.date[:4]))
+            self._place_years[place] = frozenset(found)
+        return self._place_years[place]
 
     def idf(self, term: str) -> float:
         return idf(self.df.get(term.lower()), self.n)

@@ -54,6 +54,11 @@ def uncovered(q: Query, corpus: Corpus) -> tuple[str, str] | None:
     years = [y for y in q.years if y not in corpus.years]
     if years and len(years) == len(q.years):
         return "year", "、".join(f"{y}年" for y in years)
+    if q.years and q.places and q.form == "plain":
+        # 泸州市2005年…: no report about 泸州 speaks of 2005
+        about = frozenset().union(*(corpus.years_about(p) for p in q.places))
+        if about and not any(y in about for y in q.years):
+            return "year", "".join(q.places) + "、".join(f"{y}年" for y in q.years)
     noun = q.asked_noun
     if noun and q.asks in ("what", "other", "list") and not corpus.has_word(noun) and \
             not all(corpus.has_word(w) for w in _parts(noun)):

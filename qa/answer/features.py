@@ -37,6 +37,23 @@ def feature(fn: Feature) -> Feature:
     return fn
 
 
+# Which way each feature may pull, from what it says (its docstring): fitted weights are kept
+# to that sign (0 for those that may pull either way). Without it, features that move together
+# (unit_kin with unit_same, subject_here with words_sentence) took opposite signs that fitted the
+# reading-comprehension data and failed on other text.
+AGAINST = ("words_missing", "words_unasked", "subject_in_report", "narrower_clash", "counted_absent", "unit_none",
+           "unit_missing", "pair_from", "numeral_one", "in_quotes", "number_clash", "place_unknown", "year_unknown")
+EITHER = ("counted_elsewhere", "date_century", "date_tail", "is_range", "in_list", "clause_figures", "in_title",
+          "year_of_report",
+          "bias_name", "bias_span", "span_length")
+
+
+def sign(name: str) -> int:
+    """+1 for a feature that speaks for a candidate, -1 against it, 0 either way."""
+    base = name.removesuffix("_lead")
+    return 0 if base in EITHER else -1 if base in AGAINST else 1
+
+
 def feature_names() -> list[str]:
     """Every feature's name, in the order of the weights file."""
     return list(FEATURES) + [f"{n}_lead" for n in RELATIVE]
@@ -262,6 +279,61 @@ def _clause_vectors(text: str):
     rows = [wv.get(w) for w in set(words(text)) if len(w) >= 2]
     rows = [r for r in rows if r is not None]
     return np.vstack(rows).astype(np.float32) if rows else None
+
+
+@feature
+def abbreviation_clause(q: Query, c: Candidate, ctx: Context) -> float:
+    """The question's words not in the sentence as written whose characters stand in order in a
+    short stretch of the candidate's clause, as a Chinese abbreviation stands for its words
+    (营收 ~ 营业收入, 厦马 ~ 厦门马拉松): their IDF-weighted share."""
+    total = sum(ctx.weights.values()) or 1.0
+    got = 0.0
+    text = c.zones.clause + "|" + c.zones.lead
+    for t, w in ctx.weights.items():
+        if len(t) < 2 or match(t, c.zones.sentence, q.text) >= 0.7:
+            continue
+        if _in_order(t, text, 3 * len(t)):
+            got += w
+    return got / total
+
+
+@functools.lru_cache(maxsize=65536)
+def _in_order(word: str, text: str, window: int) -> bool:
+    start = text.find(word[0])
+    while start >= 0:
+        pos, ok = start, True
+        for ch in word[1:]:
+            pos = text.find(ch, pos + 1, start + window)
+            if pos < 0:
+                ok = False
+                break
+        if ok:
+            return True
+        start = text.find(word[0], start + 1)
+    return False
+
+
+@feature
+def vectors_terms(q: Query, c: Candidate, ctx: Context) -> float:
+    """How near in meaning the candidate's clause is to the question, word by word: for each
+    of the question's words, the best cosine with a word of the clause (1 when it is there as
+    written), IDF-weighted mean."""
+    wv = word_vectors()
+    if wv is None:
+        return 0.0
+    mat = _clause_vectors(c.zones.left + "，" + c.zones.right + "，" + c.zones.lead)
+    total = got = 0.0
+    for t, w in ctx.weights.items():
+        if len(t) < 2:
+            continue
+        total += w
+        if t in c.zones.clause:
+            got += w
+            continue
+        v = wv.get(t)
+        if v is not None and mat is not None:
+            got += w * max(0.0, float(np.max(mat @ v.astype(np.float32))))
+    return got / total if total else 0.0
 
 
 @feature
@@ -566,8 +638,18 @@ def year_same(q: Query, c: Candidate, ctx: Context) -> float:
 
 @feature
 def year_unknown(q: Query, c: Candidate, ctx: Context) -> float:
-    """A year is asked and nothing gives the figure's year."""
+    """A year is asked and the text gives none for the figure."""
     return 1.0 if q.years and c.year is None else 0.0
+
+
+@feature
+def year_of_report(q: Query, c: Candidate, ctx: Context) -> float:
+    """A year is asked, the text gives none for the figure, and the report is dated: +1 when its
+    date is the year asked (a report's figures are mostly of its own year), -1 when not."""
+    d = c.passage.date
+    if not q.years or c.year is not None or not d or not d[:4].isdigit():
+        return 0.0
+    return 1.0 if int(d[:4]) in q.years else -1.0
 
 
 @feature
