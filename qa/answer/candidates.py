@@ -307,6 +307,7 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
     name in the sentence (jieba's nr words, transliterated names 詹姆斯·库克, Latin names)."""
     from .matching import modified
     spans: dict[tuple[int, int], int] = {}          # span -> characters from the role asked (-1: none)
+    mentioned = False                                # the role asked stands in the sentence
     for role in q.roles:
         for m in re.finditer(re.escape(role), nsent):
             if modified(nsent, m.start(), role, q.text):
@@ -314,11 +315,13 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
             org = nsent[max(0, m.start() - 6):m.start()]
             if any(w in org and w not in q.text for w in _ORG_LEVELS):
                 continue  # 县级工会主席 is not 市总工会主席
+            mentioned = True
             for name, (a, b) in names_around(nsent, m.start(), m.end()):
                 gap = a - m.end() if a >= m.end() else m.start() - b
                 spans[(a, b)] = min(max(gap, 0), spans.get((a, b), 99))
-    for a, b in person_names(nsent):      # and anyone else the sentence names
-        spans.setdefault((a, b), -1)
+    if not q.roles or mentioned:
+        for a, b in person_names(nsent):  # and anyone else the sentence names (beside the role asked)
+            spans.setdefault((a, b), -1)
     out = []
     for (a, b), gap in spans.items():
         name = nsent[a:b]

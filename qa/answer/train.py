@@ -127,6 +127,8 @@ QUESTION_SETS = {
                 [ROOT / "bench" / "training" / "reports_train.jsonl"]),
     "written": (ROOT / "bench" / "training" / "written" / "reports",
                 [ROOT / "bench" / "training" / "written" / "questions.jsonl"]),
+    "written2": (ROOT / "bench" / "training" / "written2" / "reports",
+                 [ROOT / "bench" / "training" / "written2" / "questions.jsonl"]),
 }
 
 
