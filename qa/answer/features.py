@@ -191,16 +191,15 @@ def subject_in_report(q: Query, c: Candidate, ctx: Context) -> float:
 
 @feature
 def number_clash(q: Query, c: Candidate, ctx: Context) -> float:
-    """The question gives a number (第133届, 6号线) that the candidate's sentence does not have,
-    while the sentence has another number of the same measure word (第134届): 1."""
+    """The question gives a numbered thing (第133届, 第四次, 6号线) and the nearest number of the
+    same measure word before the candidate in its sentence is another (第134届): 1."""
     from ..figures import find_figures
     asked = [f for f in find_figures(q.text) if f.unit and f.kind not in ("year", "date") and f.value is not None]
     if not asked:
         return 0.0
-    here = [f for f in c.figures if f.unit]
     for f in asked:
-        same = [g for g in here if g.unit == f.unit and g.kind == f.kind]
-        if same and all(g.value != f.value for g in same):
+        before = [g for g in c.figures if g.unit == f.unit and g.kind == f.kind and g.end <= c.span[0]]
+        if before and before[-1].value != f.value:
             return 1.0
     return 0.0
 
