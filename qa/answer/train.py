@@ -470,6 +470,8 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
         for held in (False, True):
             part = [i for i in items if i.held_out == held]
             used = {i.report[:-4] for i in part}
+            if not part:
+                continue
             idx = build_squad_index({k: v for k, v in paragraphs.items() if k in used},
                                     work / f"{name}-{'heldout' if held else 'fit'}")
             key = f"{name}/{'heldout' if held else 'fit'}"
@@ -489,6 +491,8 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
         answerer = None
         for held in (False, True):
             part = [i for i in items if i.held_out == held]
+            if not part:
+                continue
             key = f"{name}/{'heldout' if held else 'fit'}"
             cache = work / f"groups-{name}-{'heldout' if held else 'fit'}"
             groups[key] = load_groups(cache, {i.id: i for i in part}) if reuse else None
