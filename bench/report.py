@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 SYSTEM_ORDER = ("hybrid", "bm25", "dense", "rank_bm25", "bm25s", "prototype")
@@ -358,12 +359,39 @@ def notes(data: dict) -> list[str]:
     return out + [""]
 
 
+# Sections other scripts own (bench.answers, bench.documents): kept when this file is rewritten.
+_SECTION = re.compile(r"<!-- section:([\w-]+) -->\n.*?<!-- /section:\1 -->\n", re.S)
+
+
+def sections(text: str) -> dict[str, str]:
+    """The marked sections of a RESULTS.md, by name, each with its markers."""
+    return {m.group(1): m.group(0) for m in _SECTION.finditer(text)}
+
+
+def write_section(path: Path, name: str, lines: list[str]) -> Path:
+    """Put ``lines`` into RESULTS.md as the section ``name``, replacing its earlier version."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"<!-- section:{name} -->\n" + "\n".join(lines).rstrip("\n") + f"\n<!-- /section:{name} -->\n"
+    old = sections(text).get(name)
+    if old is not None:
+        text = text.replace(old, block)
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def render(data: dict, out: Path) -> Path:
     stages = data.get("stages", {})
     lines = header(data) + targets(stages) + quality(stages) + cmrc(stages) + speed_tables(stages) \
         + faiss_tables(stages) + notes(data)
     path = Path(out) / "RESULTS.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    kept = sections(path.read_text(encoding="utf-8")) if path.exists() else {}
+    text = "\n".join(lines)
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(kept.values())
+    path.write_text(text, encoding="utf-8")
     plot(stages, Path(out) / "latency.png")
     return path
 

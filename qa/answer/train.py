@@ -30,6 +30,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import sys
@@ -500,7 +501,7 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
                 answerer = answerer or Assistant.load(index).answerer
                 groups[key] = collect(answerer, part, progress=progress, label=key)
                 save_groups(groups[key], cache)
-            sources[key] = {"questions": len(part), "files": [str(f.relative_to(ROOT.parent)) for f in files if f.exists()],
+            sources[key] = {"questions": len(part), "files": [os.path.relpath(f, ROOT) for f in files if f.exists()],
                             "reports_held_out": sorted({i.report for i in part if i.report}) if held else None}
     fit_groups = [g for k, gs in groups.items() if k.endswith("/fit") for g in gs]
     families = {}
