@@ -125,6 +125,29 @@ def test_later_parts_of_a_multi_part_question_keep_its_subject(assistant):
     assert ans.found and "716件" in ans.short and "1070人次" in ans.short   # not 维权中心's 500人次
 
 
+def test_clauses_that_each_ask_are_answered_each(assistant):
+    ans = assistant.ask("柳州市职工帮扶中心共接待了多少件来信来访，涉及多少人次")
+    assert ans.found and "716件" in ans.short and "1070人次" in ans.short
+
+
+def test_one_mention_does_not_answer_several_items(tmp_path):
+    """分别 over three items whose words sit in one sentence: each item gets its own figure or
+    the answer is refused, never the same figure for all three."""
+    from qa import Assistant, build_index
+    from conftest import FakeEmbedder
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "hecheng.txt").write_text(
+        "禾城市总工会 就业服务\n\n2019年，禾城市总工会为失业职工开展再就业服务，共培训3590人，职业介绍3350人，"
+        "实现再就业3210人。\n", encoding="utf-8")
+    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
+    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    ans = a.ask("禾城市给失业职工培训、职业介绍和实现再就业的人数分别是多少？")
+    figures = [row["figure"] for row in ans.table]
+    assert len(figures) == len(set(figures))
+    assert not ans.found or all(x in ans.short for x in ("3590", "3350", "3210"))
+
+
 def test_cross_report_kinds(assistant):
     ans = assistant.ask("内江和南充，哪个市五年来处理的劳动争议更多？")
     assert ans.found and ans.kind == "compare" and ans.short.startswith("南充") and "1480" in ans.short

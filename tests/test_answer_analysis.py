@@ -119,3 +119,17 @@ def test_a_complete_question_takes_a_place_only_when_it_goes_on_from_the_last():
 def test_history_comes_in_three_shapes():
     assert history_questions(["a", ("b", "x"), {"role": "user", "content": "c"},
                               {"role": "assistant", "content": "d"}, 5, None]) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("…接待了多少件来信来访？涉及多少人次？", ["…接待了多少件来信来访？", "涉及多少人次？"]),
+    ("各级工会办了多少期培训班，培训了多少人次", ["各级工会办了多少期培训班", "培训了多少人次"]),
+    ("慰问劳模多少人次 慰问金多少", ["慰问劳模多少人次", "慰问金多少"]),
+    ("截至2008年6月底，南宁市共有多少个基层工会组织？", ["截至2008年6月底，南宁市共有多少个基层工会组织？"]),
+    ("泸州和内江哪个市的职工书屋多，多多少？", ["泸州和内江哪个市的职工书屋多，多多少？"]),
+    ("近几年，全市建了多少个书屋", ["近几年，全市建了多少个书屋"]),
+    ("内江 职工书屋 数量", ["内江 职工书屋 数量"]),
+])
+def test_a_line_is_split_into_the_questions_it_asks(text, parts):
+    from qa.answer.followup import split_parts
+    assert split_parts(text) == parts

@@ -117,6 +117,28 @@ def continue_from(q: Query, first: Query) -> Query:
     return replace(q, **changes)
 
 
+# a word that asks for a figure, a date, a name or a thing: a clause holding one asks a question
+# of its own (哪个 is left out: 哪个多，多多少 is one compare)
+_ASKING = re.compile(r"多少|(?<![近这那好十])几(?![乎十百千万])|哪一?年|哪个月|哪一?天|何时|何年|谁|哪位|第几|"
+                     r"什么时候|多[大高远长重久]|哪[家所]|什么")
+_CLAUSE_SEP = re.compile(r"([，,；;]|\s+)")
+
+
 def split_parts(text: str) -> list[str]:
-    """The questions of a line that asks several (…有多少个？占比多少？)."""
-    return [p for p in re.split(r"(?<=[？?])\s*", text) if p.strip()]
+    """The questions of a line that asks several: …有多少个？占比多少？, and clauses that each ask
+    (…办了多少期，培训了多少人次 / 筹了多少钱 资助了多少孩子). A clause that asks nothing belongs to
+    the question beside it (截至2008年6月底，南宁市共有多少个基层工会组织？ is one question)."""
+    parts = []
+    for piece in re.split(r"(?<=[？?])\s*", text):
+        if not piece.strip():
+            continue
+        bits = _CLAUSE_SEP.split(piece)
+        current = ""
+        for i in range(0, len(bits), 2):
+            clause, sep = bits[i], (bits[i + 1] if i + 1 < len(bits) else "")
+            if _ASKING.search(current) and _ASKING.search(clause):
+                parts.append(current.strip(" ，,；;"))
+                current = ""
+            current += clause + sep
+        parts.append(current.strip())
+    return [p for p in parts if p]

@@ -64,7 +64,16 @@ class Strategy:
                           asks=sub.asks if sub.asks not in ("other", "what") else "count")
             _, cand = self.answerer.answer_query(sub)
             out.append((item, cand))
-        return out
+        # one mention of a figure answers one item: when the same one wins for several items it
+        # is right for one of them at most (实现再就业3210人 for 培训、职业介绍和实现再就业), so
+        # none of them takes it
+        won: dict = {}
+        for _, c in out:
+            if c is not None:
+                key = (c.passage.passage_id, c.span, c.sentence)
+                won[key] = won.get(key, 0) + 1
+        return [(item, c if c is None or won[(c.passage.passage_id, c.span, c.sentence)] == 1 else None)
+                for item, c in out]
 
 
 class Plain(Strategy):
