@@ -148,6 +148,21 @@ def test_one_mention_does_not_answer_several_items(tmp_path):
     assert not ans.found or all(x in ans.short for x in ("3590", "3350", "3210"))
 
 
+def test_one_mention_does_not_answer_two_parts(tmp_path):
+    from qa import Assistant, build_index
+    from conftest import FakeEmbedder
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "hecheng.txt").write_text(
+        "禾城市总工会 工匠评选\n\n2018年，禾城市总工会开展工匠评选，全市评选出10名“禾城工匠”和11名“禾城工匠”提名奖。\n",
+        encoding="utf-8")
+    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
+    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    ans = a.ask("2018年禾城工匠评了几名，提名奖几名")
+    assert ans.short.count("11名") <= 1
+    assert not ans.found or ("10名" in ans.short and "11名" in ans.short)
+
+
 def test_cross_report_kinds(assistant):
     ans = assistant.ask("内江和南充，哪个市五年来处理的劳动争议更多？")
     assert ans.found and ans.kind == "compare" and ans.short.startswith("南充") and "1480" in ans.short

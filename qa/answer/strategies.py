@@ -67,13 +67,8 @@ class Strategy:
         # one mention of a figure answers one item: when the same one wins for several items it
         # is right for one of them at most (实现再就业3210人 for 培训、职业介绍和实现再就业), so
         # none of them takes it
-        won: dict = {}
-        for _, c in out:
-            if c is not None:
-                key = (c.passage.passage_id, c.span, c.sentence)
-                won[key] = won.get(key, 0) + 1
-        return [(item, c if c is None or won[(c.passage.passage_id, c.span, c.sentence)] == 1 else None)
-                for item, c in out]
+        keys = [_mention(c) for _, c in out]
+        return [(item, c if c is None or keys.count(keys[i]) == 1 else None) for i, (item, c) in enumerate(out)]
 
 
 class Plain(Strategy):
@@ -431,6 +426,7 @@ class Multi:
 
     def answer(self, parts: list[str], earlier: Sequence[str]) -> Answer:
         answers: list[Answer] = []
+        chosen: list[tuple[Query, Candidate | None]] = []
         first: Query | None = None
         anchor = None
         context = list(earlier)
@@ -443,9 +439,16 @@ class Multi:
             else:
                 ans, choice = strategy_for(q, self.answerer).answer(q), None
             answers.append(ans)
+            chosen.append((q, choice))
             first = first or q
             anchor = choice or anchor
             context.append(part)
+        # two parts answered by one mention (评了几名，提名奖几名 → 11名，11名): one of them at most
+        # is right, so neither is given
+        keys = [_mention(c) for _, c in chosen]
+        for i, (q, c) in enumerate(chosen):
+            if c is not None and keys.count(keys[i]) > 1:
+                answers[i] = refusal(q, "unsure")
         found = all(a.found for a in answers)
         shorts = [a.short for a in answers if a.found]
         cites: list[Citation] = []
@@ -458,13 +461,18 @@ class Multi:
             lines.append(say("multi_question", question=part.strip()))
             # a part the reports do not answer says so in one line (its nearest figure would
             # need a citation of its own)
-            lines.append(a.text if a.found else a.text.splitlines()[0])
+            lines.append(a.text if a.found else (a.text.splitlines() or [say("refuse")])[0])
         return Answer(found, "，".join(shorts), "\n".join(lines), tuple(cites), kind="multi",
                       computed=tuple(x for a in answers for x in a.computed), head=lines[1] if len(lines) > 1 else "",
                       reason="" if found else "multi")
 
 
 # --------------------------------------------------------------------------- shared pieces
+
+def _mention(c: Candidate | None):
+    """Where a candidate stands in the reports: one mention of a figure answers one thing."""
+    return None if c is None else (c.passage.passage_id, c.span, c.sentence)
+
 
 def quote_lines(cands: list[Candidate]) -> tuple[list[str], list[Citation]]:
     """The quote and source lines of ``cands`` (each sentence once), and their citations."""
