@@ -149,6 +149,8 @@ _DATE_RE = re.compile(
     rf"(?P<tail>{_DATE_TAIL})?"
     r"|(?:公元前?|第)?(?P<c>\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪" rf"(?P<ctail>{_DATE_TAIL})?"
     r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
+    r"|(?P<ca>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))\s*[-—–~至到]\s*(?:次日|翌日)?"
+    r"(?P<cb>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))"
     r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*日(?:\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?|份|底|初|中旬|上旬|下旬|末)?"
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：点]\s*(?P<mi>[0-5]\d)\s*分?")
 # "存在了1200年", "近1000年来": a number of years, not a year
@@ -226,8 +228,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
     for m in _DATE_RE.finditer(norm):
         if _is_code_context(norm, m.start(), m.end()):
             continue
-        if m.group("c") or m.group("m3"):
-            # 17世纪, 公元前16世纪, 19世纪末期; 2至4月: a time, less exact than a year or a day
+        if m.group("c") or m.group("m3") or m.group("ca"):
+            # 17世纪, 公元前16世纪, 19世纪末期; 2至4月; 7:30至18:30: a time, less exact than a year or a day
             add(Figure(text[m.start():m.end()], m.start(), m.end(), None, "世纪" if m.group("c") else "日", "date",
                        m.group("ctail") or ""))
             continue

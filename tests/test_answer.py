@@ -284,3 +284,22 @@ def test_a_place_stays_uncovered_after_another_place_is_added(tmp_path):
     assert not a.ask("白河县有多少个基层工会组织？").found
     ans = a.ask("青川县有多少个基层工会组织？")
     assert ans.found and "312" in ans.short
+
+
+def test_a_report_that_never_names_the_place_asked_does_not_answer_for_it(tmp_path):
+    """The province's figure is not the city's, and a report about one province (its place never
+    written in a passage's header) does not answer for another that another report names."""
+    from qa import Assistant, build_index
+    from conftest import FakeEmbedder
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "rice.txt").write_text("早稻开镰\n\n省农业农村厅介绍，今年全省早稻平均亩产约459公斤，比上年增加6.3公斤。\n",
+                                      encoding="utf-8")
+    (reports / "trade.txt").write_text("江西外贸\n\n今年1至5月，江西省货物贸易进出口总值2065.1亿元。\n", encoding="utf-8")
+    (reports / "travel.txt").write_text("云南五一\n\n五一假期，云南全省共接待游客3186.5万人次，同比增长12.9%。\n", encoding="utf-8")
+    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
+    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    assert not a.ask("江西今年早稻平均亩产多少公斤？").found
+    assert not a.ask("昆明五一接待游客多少人次？").found
+    ans = a.ask("云南五一接待游客多少人次？")
+    assert ans.found and "3186.5万人次" in ans.short

@@ -133,3 +133,14 @@ def test_history_comes_in_three_shapes():
 def test_a_line_is_split_into_the_questions_it_asks(text, parts):
     from qa.answer.followup import split_parts
     assert split_parts(text) == parts
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("报道这条新闻的记者叫啥", "name"),
+    ("介绍早稻情况的副厅长叫什么", "name"),
+    ("哪个研究员认为成交会回升？", "name"),
+    ("这个活动叫什么", "what"),
+    ("这座塔叫什么", "what"),
+])
+def test_a_person_before_the_question_word_asks_for_a_name(text, asks):
+    assert analyze(text).asks == asks

@@ -162,3 +162,9 @@ def test_a_computed_figure_keeps_the_precision_of_its_operands():
     assert format_like(y.value - x.value, y, operands=(x, y)) == "22.48万人"
     p, q = find_figures("会员1.5万人，新增3000人")
     assert format_like(p.value - q.value, p, operands=(p, q)) == "1.2万人"
+
+
+def test_a_span_of_clock_time_is_one_figure():
+    found = [f.text for f in find_figures("开放时间为夏季7:30至18:30；峰时段8:00—21:00，谷时段21:00—次日8:00；每天9点到17点开放。")]
+    assert found == ["7:30至18:30", "8:00—21:00", "21:00—次日8:00", "9点到17点"]
+    assert [f.text for f in find_figures("会议于3月5日9:00开始")] == ["3月5日", "9:00"]

@@ -142,8 +142,11 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     asks, keyword = _asks(text)
     if form in ("compare", "sum", "difference", "trend") and asks in ("what", "other", "list", "org", "place"):
         asks = "count"                      # 哪个市的职工书屋多: the figures are what is compared
-    if asks in ("what", "other") and re.search(r"(?:叫什么|是哪位|是什么人|叫啥)(?:名字)?[？?]?\s*$", text) and _roles(text):
-        asks = "name"                      # 阜新市的市长叫什么？
+    if asks in ("what", "other") and re.search(r"(?:叫什么|是哪位|是什么人|叫啥)(?:名字)?[？?]?\s*$", text) and (
+            _roles(text) or _PERSON_BEFORE.search(text)):
+        asks = "name"                      # 阜新市的市长叫什么？ 写这篇报道的记者叫啥？
+    if asks == "what" and any(re.search(r"哪一?[个位名]" + re.escape(r), text) for r in _roles(text)):
+        asks = "name"                      # 哪个记者写的 / 哪位研究员认为…
     unit, unit_class, dimension = _unit(text, asks)
     counted = _counted(text, form, places)
     if unit is None and unit_class is None and re.search(
@@ -316,6 +319,11 @@ def _counted(text: str, form: str, places: frozenset[str]) -> str | None:
         if m and m.group(1) not in stopwords() and m.group(1) not in "呢吗啊呀的了":
             counted = m.group(1)            # 多少个镇: a noun of one character, right after its measure word
     return counted
+
+
+# a noun naming a person right before 叫什么/是哪位 (记者, 副厅长, 研究员, 车手, 网友, 种粮大户):
+# the question asks for a name
+_PERSON_BEFORE = re.compile(r"(?:[长员者师手家户主友官]|人员|家长)(?:的名字|名字)?(?:叫什么|是哪位|是什么人|叫啥)")
 
 
 def _roles(text: str) -> tuple[str, ...]:

@@ -144,11 +144,11 @@ def classifier_group(q: Query, f: Figure) -> bool:
 
 def figure_place_match(query_places, fplace: str | None, sentence: str) -> float:
     """Whose figure answers the question: the place asked, not a city inside the province asked
-    (南宁's 76.8万 members are not 广西's), nor another place."""
+    (南宁's 76.8万 members are not 广西's), nor the province of the city asked, nor another place."""
     g = gazetteer()
-    if query_places and fplace and any(g.contains(qp, fplace) for qp in query_places) \
-            and fplace not in query_places:
-        return -0.5
+    if query_places and fplace and fplace not in query_places and any(
+            g.contains(qp, fplace) or g.contains(fplace, qp) for qp in query_places):
+        return -0.5     # nor the whole province's figure for a city in it (云南全省 for 昆明)
     return place_match(query_places, fplace, sentence)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..lexicon import gazetteer
 from .analysis import Query
 from .candidates import Candidate
 from .context import Corpus
@@ -71,17 +72,27 @@ def _parts(noun: str) -> list[str]:
     return tokenize(noun) or [noun]
 
 
-def eligible(q: Query, c: Candidate) -> bool:
-    """Whether a candidate may answer at all: not another place's figure, not one the text
-    states for another year, not a figure of a narrower thing than the one asked (晋升高级技师80人
-    does not say how many became 技师)."""
+def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
+    """Whether a candidate may answer at all: not another place's figure, not from a report that
+    never names the place asked (湖南's 早稻亩产 for 江西), not one the text states for another
+    year, not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
+    many became 技师)."""
     if c.place_ok < 0:
+        return False
+    if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
         return False
     if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
         return False
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
         return False
     return True
+
+
+def _report_about(place: str, c: Candidate, corpus: Corpus) -> bool:
+    own = c.passage.place
+    if own == place or (own and (gazetteer().contains(place, own) or gazetteer().contains(own, place))):
+        return True
+    return place in corpus.doc_text(c.passage.source)
 
 
 def decide(q: Query, ranked: list[Scored], model: Model) -> Decision:

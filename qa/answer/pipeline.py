@@ -107,8 +107,9 @@ class Answerer:
         if only is not None:
             cands = [c for c in cands if only(c)]
         ctx.best_doc_cover = max((ctx.doc_cover(s) for s in {h.source for h in hits}), default=0.0)
-        good = [c for c in cands if eligible(q, c)]
-        others = [c for c in cands if not eligible(q, c)]
+        ok = [eligible(q, c, self.corpus) for c in cands]
+        good = [c for c, y in zip(cands, ok) if y]
+        others = [c for c, y in zip(cands, ok) if not y]
         X = matrix(q, good, ctx)
         scored = []
         for c, x in zip(good, X):
