@@ -125,6 +125,7 @@ def test_history_comes_in_three_shapes():
     ("…接待了多少件来信来访？涉及多少人次？", ["…接待了多少件来信来访？", "涉及多少人次？"]),
     ("各级工会办了多少期培训班，培训了多少人次", ["各级工会办了多少期培训班", "培训了多少人次"]),
     ("慰问劳模多少人次 慰问金多少", ["慰问劳模多少人次", "慰问金多少"]),
+    ("给农民工送了多少场电影、多少册书", ["给农民工送了多少场电影", "多少册书"]),
     ("截至2008年6月底，南宁市共有多少个基层工会组织？", ["截至2008年6月底，南宁市共有多少个基层工会组织？"]),
     ("泸州和内江哪个市的职工书屋多，多多少？", ["泸州和内江哪个市的职工书屋多，多多少？"]),
     ("近几年，全市建了多少个书屋", ["近几年，全市建了多少个书屋"]),
@@ -144,3 +145,17 @@ def test_a_line_is_split_into_the_questions_it_asks(text, parts):
 ])
 def test_a_person_before_the_question_word_asks_for_a_name(text, asks):
     assert analyze(text).asks == asks
+
+
+@pytest.mark.parametrize("text, items", [
+    ("全区基层工会组建率和入会率各是多少", ["组建率", "入会率"]),
+    ("2018年晋升高级技师和技师的各多少人", ["高级技师", "技师"]),
+    ("职工总数与工会会员数分别是多少", ["总数", "工会会员数"]),
+    ("全区基层工会组建率和入会率是多少", None),
+])
+def test_two_things_joined_before_each_are_a_list(text, items):
+    from qa.answer.analysis import enumeration, item_questions
+    found = enumeration(text)
+    assert (found[2] if found else None) == items
+    if text.startswith("全区") and items:
+        assert [sub for _, sub in item_questions(text)] == ["全区基层工会组建率多少", "全区基层工会入会率多少"]

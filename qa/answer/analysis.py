@@ -498,7 +498,7 @@ def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list
             b += 1
         return a, b, [text[s:e] for s, e in spans]
     if "、" not in text:
-        return None
+        return _pair(text)
     first = text.index("、")
     seps = [first]
     i = first
@@ -529,6 +529,22 @@ def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list
     if len(items) < 2:
         return None
     return a, b, items
+
+
+_PAIR = re.compile(r"(?:和|与|及|以及)([\u4e00-\u9fffA-Za-z0-9]{1,8}?)的?(?=各自|各是|各有|各为|各多少|各几|分别)")
+
+
+def _pair(text: str) -> tuple[int, int, list[str]] | None:
+    """Two things joined by 和/与/及 before 各/分别 (组建率和入会率各是多少; 晋升高级技师和技师的各多少人):
+    the word before the conjunction and the words after it."""
+    m = _PAIR.search(text)
+    if not m:
+        return None
+    before = words(text[:m.start()])
+    if not before or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", before[-1]):
+        return None
+    head = before[-1]
+    return m.start() - len(head), m.end(1), [head, m.group(1)]
 
 
 def item_questions(text: str, places: tuple[str, ...] = ()) -> list[tuple[str, str]]:

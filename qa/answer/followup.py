@@ -121,7 +121,7 @@ def continue_from(q: Query, first: Query) -> Query:
 # of its own (哪个 is left out: 哪个多，多多少 is one compare)
 _ASKING = re.compile(r"多少|(?<![近这那好十])几(?![乎十百千万])|哪一?年|哪个月|哪一?天|何时|何年|谁|哪位|第几|"
                      r"什么时候|多[大高远长重久]|哪[家所]|什么")
-_CLAUSE_SEP = re.compile(r"([，,；;]|\s+)")
+_CLAUSE_SEP = re.compile(r"([，,；;、]|\s+)")
 
 
 def split_parts(text: str) -> list[str]:
@@ -137,7 +137,7 @@ def split_parts(text: str) -> list[str]:
         for i in range(0, len(bits), 2):
             clause, sep = bits[i], (bits[i + 1] if i + 1 < len(bits) else "")
             if _ASKING.search(current) and _ASKING.search(clause):
-                parts.append(current.strip(" ，,；;"))
+                parts.append(current.strip(" ，,；;、"))
                 current = ""
             current += clause + sep
         parts.append(current.strip())
