@@ -5,7 +5,7 @@ folder) and compared on the same data:
 - out-of-fold top-1 on the fitting questions (5 folds by article), where a right candidate exists;
 - top-1 on the held-out questions (CMRC 2018 train and XQuAD by article, one bundled report).
 
-    python -m bench.fitting [--work bench/work/train]
+    python -m bench.fitting [--work bench/work/train]   # → bench/fitting.json and RESULTS.md
 """
 
 from __future__ import annotations
@@ -89,8 +89,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.fitting", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", default=str(Path(__file__).resolve().parent / "work" / "train"))
+    p.add_argument("--out", default=str(Path(__file__).resolve().parent / "fitting.json"),
+                   help="the top-1 figures per scorer, for the Answers section of RESULTS.md")
     a = p.parse_args(argv)
-    print(json.dumps(compare(Path(a.work)), ensure_ascii=False, indent=1))
+    res = compare(Path(a.work))
+    print(json.dumps(res, ensure_ascii=False, indent=1))
+    table = {name: {"out-of-fold top-1 (fitting questions)": s["oof_top1"],
+                    **{f"held-out top-1, {k}": v for k, v in s["held_out_top1"].items()}}
+             for name, s in res["systems"].items()}
+    Path(a.out).write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    from .answers import render
+    render()
     return 0
 
 
