@@ -45,3 +45,20 @@ def test_quick_bench_writes_its_tables_and_plot(tmp_path):
     if (SHARED / "extbench" / "cmrc2018_trial.json").exists():
         assert stages["cmrc"]["questions"] == 40
         assert stages["cmrc"]["systems"]["prototype"]["figure_accuracy"] is not None
+
+
+def test_results_keep_the_sections_other_scripts_own(tmp_path):
+    """bench.answers writes its section into RESULTS.md; a new run of the main benchmark keeps it,
+    and a second write replaces it rather than adding another."""
+    from bench.answers import section
+    from bench.report import render, sections, write_section
+    path = tmp_path / "RESULTS.md"
+    lines = section({"dev": {"questions": 2, "answerable_right": 1.0, "refusals_right": None, "answered": 1.0,
+                             "precision": 1.0, "ask_ms_p50": 3.0}}, {}, {}, {}, {})
+    write_section(path, "answers", lines)
+    write_section(path, "answers", lines)
+    assert path.read_text(encoding="utf-8").count("## Answers") == 1
+    render({"stages": {}, "meta": {}}, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks") and list(sections(text)) == ["answers"]
+    assert "| ../shared/eval/dev.jsonl (development questions) | 2 |" in text
