@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import QAError, ReportError
+from .export import ROLE_NAMES
 
 # --------------------------------------------------------------------------- escaping
 
@@ -256,8 +257,8 @@ def answer_frame(answer):
     rows = []
     for r in answer.table:
         when = r.get("time") or ""
-        if r.get("role"):
-            when = " ".join(x for x in (r["role"], when) if x)
+        if r.get("role"):          # 由 A 增加到 B: the figure before or after the change
+            when = " ".join(x for x in (ROLE_NAMES.get(r["role"], r["role"]), when) if x)
         rows.append([r.get("place") or "", r.get("figure") or "", when, r.get("date") or "",
                      " · ".join(x for x in (r.get("source"), r.get("section")) if x)])
     return _frame(rows, ANSWER_COLUMNS)
