@@ -624,6 +624,7 @@ def _build_text(res) -> str:
 def _result_dict(res) -> dict:
     d = res.to_dict()
     d["index"] = Path(str(d.get("index", ""))).name      # never the server's path
+    d["reports"] = res.reports
     return d
 
 
