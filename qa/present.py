@@ -515,7 +515,7 @@ def check_report(data: bytes, name: str):
         raise ReportError(name, f"文件过大（{len(data) // mb} MB，上限 {MAX_UPLOAD_BYTES // mb} MB）")
     report = parse_report(decode_report(data, name), name)
     if not chunk_report(report):
-        raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
+        raise ReportError(name, "没有可回答的正文")
     return report
 
 
