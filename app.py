@@ -244,6 +244,13 @@ def figures_first(query, sort):
     return figures_view(query, sort, 1)
 
 
+def sort_by_header(header: str | None, current: str | None):
+    """A column header clicked in the 数据 tab ("数值|1712345678"): the order it asks for, set
+    in the sort menu (whose change loads the first page, sorted on the server)."""
+    want = present.header_sort(str(header or "").split("|", 1)[0], current)
+    return gr.update() if want is None or want == current else want
+
+
 def figures_prev(query, sort, page):
     return figures_view(query, sort, (page or 1) - 1)
 
@@ -366,6 +373,7 @@ CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; }
 #qa-head h1 { font-size: 1.45rem; margin: 0.2rem 0 0.1rem; }
 #qa-head p { margin: 0; color: var(--body-text-color-subdued); }
+#qa-head #qa-api-docs { margin-left: 0.6rem; font-size: 0.85rem; }
 .qa-status { font-size: 0.9rem; color: var(--body-text-color-subdued); }
 #qa-summary { text-align: right; align-self: flex-end; }
 .qa-reply .qa-answer { font-size: 1.08rem; margin-bottom: 0.35rem; }
@@ -397,6 +405,8 @@ mark.qa-hl { background: #fff1b8; color: inherit; padding: 0.05rem 0.1rem; borde
 #qa-passages { max-height: 640px; overflow-y: auto; }
 #qa-figure-passage { min-height: 120px; }
 #qa-status { min-height: 2.6rem; }
+#qa-figures .cell-menu-button { display: none; }
+#qa-figures thead th { cursor: pointer; }
 #qa-answer-table td, #qa-answer-table th { white-space: normal; word-break: break-word; }
 """
 
@@ -421,7 +431,8 @@ def build_ui() -> gr.Blocks:
         shown = gr.State(None)       # the turn whose passages, table and chart are shown
         with gr.Row(elem_id="qa-head"):
             gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
-                    "数字请以右侧高亮的原文为准。</p>")
+                    "数字请以右侧高亮的原文为准。"
+                    '<a href="api/docs" target="_blank" rel="noopener" id="qa-api-docs">接口文档（JSON · OpenAI 兼容）</a></p>')
             summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None,
                                                     _public(LIBRARY.problem) if LIBRARY and LIBRARY.problem
                                                     else None),
@@ -442,17 +453,17 @@ def build_ui() -> gr.Blocks:
                                                   elem_id="qa-question", autofocus=True)
                             send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
                             clear_btn = gr.Button("清空", scale=1, min_width=80, elem_id="qa-clear")
+                        export_md = gr.DownloadButton("导出对话（Markdown，含引用）", visible=False, size="sm",
+                                                      elem_id="qa-export-md")
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], label="示例问题（点击提问）",
                                               samples=[[s] for s in EXAMPLE_LABELS], type="index",
                                               elem_id="qa-examples", samples_per_page=10)
-                        export_md = gr.DownloadButton("导出对话（Markdown，含引用）", visible=False, size="sm",
-                                                      elem_id="qa-export-md")
                     with gr.Column(scale=2, min_width=320):
                         # a compare / trend / compute reply's table and chart, beside the reply
                         with gr.Column(visible=False, elem_id="qa-table-box") as table_box:
                             table = gr.Dataframe(label="这个回答用到的数字", interactive=False, wrap=True,
-                                                 elem_id="qa-answer-table", max_height=260,
-                                                 column_widths=["14%", "18%", "18%", "16%", "34%"])
+                                                 elem_id="qa-answer-table", max_height=360,
+                                                 column_widths=["11%", "15%", "13%", "14%", "47%"])
                             bar = gr.BarPlot(x="项目", y="数值", x_title="", y_lim=[0, None], visible=False,
                                              height=240, elem_id="qa-bar", sort=None)
                             line = gr.LinePlot(x="项目", y="数值", x_title="", visible=False, height=240,
@@ -462,8 +473,8 @@ def build_ui() -> gr.Blocks:
                         gr.Markdown("#### 引用的段落")
                         passages = gr.HTML(present.PASSAGES_EMPTY, elem_id="qa-passages")
             with gr.Tab("数据", id="data"):
-                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词）、选择排序、翻页；"
-                            "选中一行，右侧显示它所在的段落，原句高亮。")
+                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词），点击表头（地区、指标、数字、日期、报告）"
+                            "或选择排序方式对全表排序，翻页；选中一行，右侧显示它所在的段落，原句高亮。")
                 figure_page = gr.State(1)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
@@ -472,6 +483,8 @@ def build_ui() -> gr.Blocks:
                                                        scale=4, lines=1, max_lines=1, elem_id="qa-figure-search")
                             figure_sort = gr.Dropdown(list(present.FIGURE_SORTS), value="报告顺序", show_label=False,
                                                       scale=1, min_width=120, elem_id="qa-figure-sort")
+                        # set by the page's script when a column header is clicked (see HEAD)
+                        figure_header = gr.Textbox(visible="hidden", elem_id="qa-figure-header")
                         # one page at a time from the server: the table is never sent whole
                         figures = gr.Dataframe(
                             headers=present.FIGURE_COLUMNS, interactive=False,
@@ -522,6 +535,7 @@ def build_ui() -> gr.Blocks:
         figure_sort.change(figures_first, [figure_search, figure_sort], view, **PRIVATE)
         figure_prev.click(figures_prev, [figure_search, figure_sort, figure_page], view, **PRIVATE)
         figure_next.click(figures_next, [figure_search, figure_sort, figure_page], view, **PRIVATE)
+        figure_header.change(sort_by_header, [figure_header, figure_sort], figure_sort, **PRIVATE)
         figure_csv.click(figures_export, [figure_search, figure_sort], figure_file, **PRIVATE)
         # one progress bar, on the status line: the tables keep showing while a build runs
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
@@ -611,10 +625,69 @@ def port_problem(host: str, port: int) -> str | None:
 
 # Gradio's own words (upload box, buttons, table menus) follow the browser's language; this
 # page is Chinese, so they are shown in Chinese whatever the browser's language is.
-HEAD = ('<script>(function(){try{var l={get:function(){return "zh-CN";}},'
-        'ls={get:function(){return ["zh-CN","zh"];}};'
-        'Object.defineProperty(Navigator.prototype,"language",l);'
-        'Object.defineProperty(Navigator.prototype,"languages",ls);}catch(e){}})();</script>')
+class PageLanguage:
+    """ASGI middleware: the page's HTML starts with ``<html lang="zh-CN">`` and the HEAD script,
+    ahead of Gradio's own scripts (Gradio puts ``head=`` in the page only after its scripts
+    have chosen the language of their words from the browser's)."""
+
+    def __init__(self, app, script: str = ""):
+        self.app, self.script = app, script.encode("utf-8")
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") != "http" or scope.get("method") != "GET" or not scope.get("path", "").endswith("/"):
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+        passing = False
+
+        async def held(message):
+            nonlocal start, passing
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                passing = not headers.get(b"content-type", b"").startswith(b"text/html") \
+                    or b"content-encoding" in headers
+                if passing:
+                    await send(message)
+                else:
+                    start = message
+                return
+            if passing or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks).replace(b'lang="en"', b'lang="zh-CN"', 1)
+            body = body.replace(b"<head>", b"<head>" + self.script, 1)
+            headers = [(k, v) for k, v in start.get("headers") or [] if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, held)
+
+
+# A click on a column header of the figure table sorts the whole table on the server: the
+# header's name goes into a hidden textbox, whose change sets the sort menu (Gradio's own
+# header menu would sort only the page shown, so it is hidden by the CSS).
+HEAD = """<script>
+(function () {
+  try {
+    Object.defineProperty(Navigator.prototype, "language", {get: function () { return "zh-CN"; }});
+    Object.defineProperty(Navigator.prototype, "languages", {get: function () { return ["zh-CN", "zh"]; }});
+  } catch (e) {}
+  document.addEventListener("click", function (ev) {
+    var th = ev.target && ev.target.closest && ev.target.closest("#qa-figures thead th");
+    var box = document.querySelector("#qa-figure-header textarea, #qa-figure-header input");
+    if (!th || !box) return;
+    var name = (th.innerText || "").replace(/[⋮\s]/g, "");
+    var proto = box.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, "value").set.call(box, name + "|" + Date.now());
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }, true);
+})();
+</script>"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -640,9 +713,10 @@ def main(argv: list[str] | None = None) -> int:
     demo = build_ui()
     try:
         demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
-                    show_error=False, theme=THEME, css=CSS, head=HEAD, max_file_size=present.MAX_UPLOAD_BYTES,
+                    show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
                     mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
                     app_kwargs={"middleware": [Middleware(api.Dispatch, api=api_app),
+                                               Middleware(PageLanguage, script=HEAD),
                                                Middleware(guard.UploadFilter)]})
     except OSError as exc:       # Gradio's own message names its parameters, not ours
         print(f"错误：{port_problem(args.host, args.port) or f'无法启动服务器（{exc}）'}", file=sys.stderr)

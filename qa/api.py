@@ -333,7 +333,7 @@ def remove_report(lib, name: str):
 # --------------------------------------------------------------------------- the app
 
 FIGURE_SORTS = {"report": "报告顺序", "value_desc": "数值从大到小", "value_asc": "数值从小到大",
-                "place": "地区", "metric": "指标"}
+                "place": "地区", "metric": "指标", "date": "日期"}
 
 
 def create_api(get_library: Callable[[], Any], *, key: str | None = None, login: bool = False,
@@ -518,7 +518,7 @@ def create_api(get_library: Callable[[], Any], *, key: str | None = None, login:
     @app.get("/api/figures", response_model=FiguresOut, dependencies=guarded, tags=["数字表"],
              summary="数字表（搜索、排序、分页）")
     def figures(q: str = Query("", max_length=500, description="搜索词，空格分隔（每个词都要出现）"),
-                sort: Literal["report", "value_desc", "value_asc", "place", "metric"] = Query("report"),
+                sort: Literal["report", "value_desc", "value_asc", "place", "metric", "date"] = Query("report"),
                 page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=MAX_PER_PAGE)) -> dict:
         table, rows, page, pages, matched = _figure_rows(q, sort, page, per_page)
         return {"page": page, "pages": pages, "per_page": per_page, "matched": matched,
@@ -527,7 +527,7 @@ def create_api(get_library: Callable[[], Any], *, key: str | None = None, login:
     @app.get("/api/figures.csv", dependencies=guarded, tags=["数字表"], summary="数字表导出为 CSV",
              response_class=Response, responses={200: {"content": {"text/csv": {}}}})
     def figures_csv(q: str = Query("", max_length=500), sort: Literal["report", "value_desc", "value_asc",
-                                                                        "place", "metric"] = Query("report")):
+                                                                        "place", "metric", "date"] = Query("report")):
         """搜索到的全部行（不分页），UTF-8（带 BOM，Excel 可直接打开）。"""
         table = library().figure_table()
         rows, *_ = table.page(q, FIGURE_SORTS[sort], 1, per_page=max(1, len(table.rows)))

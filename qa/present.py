@@ -319,7 +319,21 @@ FIGURE_SORTS: dict[str, Callable[[dict], object] | None] = {
     "数值从小到大": lambda f: f["value"] if isinstance(f.get("value"), (int, float)) else float("inf"),
     "地区": lambda f: (f.get("place") or "\uffff", f.get("source") or ""),
     "指标": lambda f: (f.get("metric") or "\uffff", f.get("source") or ""),
+    "日期": lambda f: (f.get("date") or "\uffff", f.get("source") or ""),
 }
+# A click on a column header of the 数据 tab sorts the whole table (on the server) by that
+# column: the order for each header; 数字/数值 go from large to small, then back.
+HEADER_SORTS = {"地区": "地区", "指标": "指标", "数字": "数值从大到小", "数值": "数值从大到小",
+                "日期": "日期", "报告": "报告顺序", "文章": "报告顺序"}
+
+
+def header_sort(header: str, current: str | None) -> str | None:
+    """The order a click on column ``header`` asks for, given the ``current`` one; None when
+    that column has no order of its own."""
+    want = HEADER_SORTS.get(str(header or "").strip())
+    if want == "数值从大到小" and current == "数值从大到小":
+        return "数值从小到大"
+    return want
 
 
 class FigureTable:
