@@ -373,7 +373,7 @@ CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; }
 #qa-head h1 { font-size: 1.45rem; margin: 0.2rem 0 0.1rem; }
 #qa-head p { margin: 0; color: var(--body-text-color-subdued); }
-#qa-head #qa-api-docs { margin-left: 0.6rem; font-size: 0.85rem; }
+#qa-head #qa-api-docs { margin-left: 0.6rem; font-size: 0.85rem; white-space: nowrap; display: inline-block; }
 .qa-status { font-size: 0.9rem; color: var(--body-text-color-subdued); }
 #qa-summary { text-align: right; align-self: flex-end; }
 .qa-reply .qa-answer { font-size: 1.08rem; margin-bottom: 0.35rem; }
