@@ -671,7 +671,7 @@ class PageLanguage:
 # A click on a column header of the figure table sorts the whole table on the server: the
 # header's name goes into a hidden textbox, whose change sets the sort menu (Gradio's own
 # header menu would sort only the page shown, so it is hidden by the CSS).
-HEAD = """<script>
+HEAD = r"""<script>
 (function () {
   try {
     Object.defineProperty(Navigator.prototype, "language", {get: function () { return "zh-CN"; }});

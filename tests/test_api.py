@@ -315,3 +315,34 @@ def test_csv_exports_are_excel_friendly_and_safe(assistant):
     rows = list(csv.reader(io.StringIO(export.figures_csv([{"place": "=HYPERLINK(\"x\")", "value": -3.5,
                                                              "sentence": "@SUM(A1)"}]).lstrip("\ufeff"))))
     assert rows[1][0] == "'=HYPERLINK(\"x\")" and rows[1][3] == "-3.5" and rows[1][9] == "'@SUM(A1)"
+
+
+# --------------------------------------------------------------------------- the page's exports and header sort
+
+def test_the_pages_export_buttons_follow_the_conversation(lib):
+    import app
+    assert [u["visible"] for u in app.export_files([], None)] == [False, False]
+    _, _, turns, *_ = app.ask("防城港市组建了多少个工会组织？", [])
+    md, table = app.export_files(turns, 0)
+    assert md["visible"] and not table["visible"]
+    text = open(md["value"], encoding="utf-8").read()
+    assert "## 1. 防城港市组建了多少个工会组织？" in text and "组建工会组织3135个" in text
+    _, _, turns, *_ = app.ask("柳州市工会会员数增加了多少万人？", turns)
+    md, table = app.export_files(turns, 1)
+    assert table["visible"] and "83.13万人" in open(table["value"], encoding="utf-8-sig").read()
+    assert "## 2. 柳州市工会会员数增加了多少万人？" in open(md["value"], encoding="utf-8").read()
+    # the earlier reply chosen again: its own (no) table
+    assert not app.export_files(turns, 0)[1]["visible"]
+    rows = open(app.figures_export("防城港 工会组织", "数值从大到小")["value"], encoding="utf-8-sig").read().splitlines()
+    assert len(rows) - 1 == lib.figure_table().page("防城港 工会组织")[3] and "3135个" in "".join(rows)
+
+
+def test_a_header_click_asks_for_a_server_sort():
+    import app
+    from qa import present
+    assert present.header_sort("数值", "报告顺序") == "数值从大到小"
+    assert present.header_sort("数字", "数值从大到小") == "数值从小到大"
+    assert present.header_sort("地区", None) == "地区" and present.header_sort("原句", "地区") is None
+    assert set(present.HEADER_SORTS.values()) <= set(present.FIGURE_SORTS)
+    assert app.sort_by_header("日期|1712345678", "报告顺序") == "日期"
+    assert app.sort_by_header("原句|1712345678", "地区") == {"__type__": "update"}
