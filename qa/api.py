@@ -266,6 +266,7 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[Message] = Field(min_length=1, max_length=400)
     stream: bool = False
+    stream_options: dict | None = None
 
 
 # --------------------------------------------------------------------------- records as JSON
@@ -561,7 +562,9 @@ def create_api(get_library: Callable[[], Any], *, key: str | None = None, login:
         extra = {"citations": [citation_dict(c) for c in answer.citations], "found": answer.found,
                  "short": answer.short, "kind": answer.kind}
         if body.stream:
-            return StreamingResponse(_chat_stream(cid, created, body.model, answer, extra),
+            opts = body.stream_options or {}
+            usage = _usage(question, answer.text) if opts.get("include_usage") else None
+            return StreamingResponse(_chat_stream(cid, created, body.model, answer, extra, usage),
                                      media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
@@ -602,8 +605,10 @@ def _chat_question(messages: list[Message]) -> tuple[str, list[dict]]:
     return question, history
 
 
-def _chat_stream(cid: str, created: int, model: str, answer, extra: dict) -> Iterator[str]:
-    """The reply as OpenAI's server-sent chunks: the role, the text a line at a time, the end."""
+def _chat_stream(cid: str, created: int, model: str, answer, extra: dict,
+                 usage: dict | None = None) -> Iterator[str]:
+    """The reply as OpenAI's server-sent chunks: the role, the text a line at a time, the end
+    (with the citations), and the usage when the request's stream_options asked for it."""
     def chunk(delta: dict, finish: str | None = None, **more) -> str:
         obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **more}
@@ -613,6 +618,10 @@ def _chat_stream(cid: str, created: int, model: str, answer, extra: dict) -> Ite
     for line in lines:
         yield chunk({"content": line})
     yield chunk({}, "stop", **extra)
+    if usage is not None:
+        obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+               "choices": [], "usage": usage}
+        yield f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
 
 

@@ -64,6 +64,12 @@ def test_openai_client_streaming(keyed):
     assert len(chunks) > 3 and text.startswith("南充更多") and "1013件" in text and "1480件" in text
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert {c["source"] for c in chunks[-1].model_extra["citations"]} == {"003_f4a81f0fcfe9b1a3.txt"}
+    # a client that asks for the usage (Open WebUI does) gets it in a last chunk
+    chunks = list(client(keyed).chat.completions.create(
+        model="union-report-qa", stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "防城港市组建了多少个工会组织？"}]))
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices).startswith("3135个")
 
 
 def test_openai_client_with_a_wrong_key(keyed):
