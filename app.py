@@ -32,7 +32,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from qa import api, export, guard, present  # noqa: E402
+from qa import api, export, guard, present, server  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
 # The module-level holder of the current Assistant (see qa.present.Library): handlers read
@@ -483,7 +483,7 @@ def build_ui() -> gr.Blocks:
                                                        scale=4, lines=1, max_lines=1, elem_id="qa-figure-search")
                             figure_sort = gr.Dropdown(list(present.FIGURE_SORTS), value="报告顺序", show_label=False,
                                                       scale=1, min_width=120, elem_id="qa-figure-sort")
-                        # set by the page's script when a column header is clicked (see HEAD)
+                        # set by the page's script when a column header is clicked (qa.server.PAGE_SCRIPT)
                         figure_header = gr.Textbox(visible="hidden", elem_id="qa-figure-header")
                         # one page at a time from the server: the table is never sent whole
                         figures = gr.Dataframe(
@@ -602,94 +602,6 @@ def report_folders(args: argparse.Namespace) -> tuple[str, str]:
     return args.reports, args.index
 
 
-def port_problem(host: str, port: int) -> str | None:
-    """Why the server cannot listen on host:port (taken, or an address of another machine),
-    in words that name --port / QA_PORT; None when it can."""
-    import socket
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return f"监听地址 {host} 无法解析；请用 --host 或 QA_HOST 给一个本机地址（如 127.0.0.1）"
-    family, kind, proto, _, addr = infos[0]
-    with socket.socket(family, kind, proto) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does
-        try:
-            s.bind(addr)
-        except OSError as exc:
-            if exc.errno in (98, 48, 10048):     # EADDRINUSE on Linux, macOS, Windows
-                return (f"端口 {port} 已被占用（{host}:{port}），可能是另一个 app.py 还在运行；"
-                        f"请用 --port 或 QA_PORT 换一个端口（如 --port {port + 1}），或先停止占用它的程序")
-            return f"无法在 {host}:{port} 上监听（{exc.strerror}）；请用 --host/QA_HOST 与 --port/QA_PORT 换一个地址或端口"
-    return None
-
-
-# Gradio's own words (upload box, buttons, table menus) follow the browser's language; this
-# page is Chinese, so they are shown in Chinese whatever the browser's language is.
-class PageLanguage:
-    """ASGI middleware: the page's HTML starts with ``<html lang="zh-CN">`` and the HEAD script,
-    ahead of Gradio's own scripts (Gradio puts ``head=`` in the page only after its scripts
-    have chosen the language of their words from the browser's)."""
-
-    def __init__(self, app, script: str = ""):
-        self.app, self.script = app, script.encode("utf-8")
-
-    async def __call__(self, scope, receive, send):
-        if scope.get("type") != "http" or scope.get("method") != "GET" or not scope.get("path", "").endswith("/"):
-            await self.app(scope, receive, send)
-            return
-        start: dict = {}
-        chunks: list[bytes] = []
-        passing = False
-
-        async def held(message):
-            nonlocal start, passing
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                passing = not headers.get(b"content-type", b"").startswith(b"text/html") \
-                    or b"content-encoding" in headers
-                if passing:
-                    await send(message)
-                else:
-                    start = message
-                return
-            if passing or message["type"] != "http.response.body":
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(chunks).replace(b'lang="en"', b'lang="zh-CN"', 1)
-            body = body.replace(b"<head>", b"<head>" + self.script, 1)
-            headers = [(k, v) for k, v in start.get("headers") or [] if k != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, held)
-
-
-# A click on a column header of the figure table sorts the whole table on the server: the
-# header's name goes into a hidden textbox, whose change sets the sort menu (Gradio's own
-# header menu would sort only the page shown, so it is hidden by the CSS).
-HEAD = r"""<script>
-(function () {
-  try {
-    Object.defineProperty(Navigator.prototype, "language", {get: function () { return "zh-CN"; }});
-    Object.defineProperty(Navigator.prototype, "languages", {get: function () { return ["zh-CN", "zh"]; }});
-  } catch (e) {}
-  document.addEventListener("click", function (ev) {
-    var th = ev.target && ev.target.closest && ev.target.closest("#qa-figures thead th");
-    var box = document.querySelector("#qa-figure-header textarea, #qa-figure-header input");
-    if (!th || !box) return;
-    var name = (th.innerText || "").replace(/[⋮\s]/g, "");
-    var proto = box.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-    Object.getOwnPropertyDescriptor(proto, "value").set.call(box, name + "|" + Date.now());
-    box.dispatchEvent(new Event("input", {bubbles: true}));
-  }, true);
-})();
-</script>"""
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -716,10 +628,10 @@ def main(argv: list[str] | None = None) -> int:
                     show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
                     mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
                     app_kwargs={"middleware": [Middleware(api.Dispatch, api=api_app),
-                                               Middleware(PageLanguage, script=HEAD),
+                                               Middleware(server.PageScript, script=server.PAGE_SCRIPT),
                                                Middleware(guard.UploadFilter)]})
     except OSError as exc:       # Gradio's own message names its parameters, not ours
-        print(f"错误：{port_problem(args.host, args.port) or f'无法启动服务器（{exc}）'}", file=sys.stderr)
+        print(f"错误：{server.port_problem(args.host, args.port) or f'无法启动服务器（{exc}）'}", file=sys.stderr)
         return 2
     return 0
 

@@ -346,3 +346,17 @@ def test_a_header_click_asks_for_a_server_sort():
     assert set(present.HEADER_SORTS.values()) <= set(present.FIGURE_SORTS)
     assert app.sort_by_header("日期|1712345678", "报告顺序") == "日期"
     assert app.sort_by_header("原句|1712345678", "地区") == {"__type__": "update"}
+
+
+def test_a_taken_port_is_named_with_our_settings():
+    import socket
+
+    from qa.server import port_problem
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        msg = port_problem("127.0.0.1", port)
+    assert f"端口 {port} 已被占用" in msg and "--port" in msg and "QA_PORT" in msg
+    assert port_problem("127.0.0.1", port) is None                     # free again
+    assert "QA_HOST" in port_problem("no-such-host.invalid", 7860)
