@@ -623,9 +623,13 @@ def main(argv: list[str] | None = None) -> int:
     # the JSON API and the OpenAI-compatible endpoint (/api, /v1), on the same server
     api_app = api.create_api(lambda: LIBRARY, key=key, login=login is not None, public=_public)
     demo = build_ui()
+    where = f"[{args.host}]" if ":" in args.host else args.host
+    # our own line instead of Gradio's (English, and a hint about share links that are off)
+    print(f"网页：http://{where}:{args.port}/ · 接口文档：/api/docs · OpenAI 兼容：/v1"
+          + ("（接口需要密钥 QA_API_KEY）" if key else ""), file=sys.stderr, flush=True)
     try:
         demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
-                    show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
+                    quiet=True, show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
                     mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
                     app_kwargs={"middleware": [Middleware(api.Dispatch, api=api_app),
                                                Middleware(server.PageScript, script=server.PAGE_SCRIPT),
