@@ -204,6 +204,7 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     table: list[dict] | None = Field(None, description="对比、变化、计算的回答：每个数字一行")
     computed: list[str] | None = Field(None, description="计算得出的数字")
+    nearest: CitationOut | None = Field(None, description="拒答时最接近的记录（并非所问）")
     reason: str = Field("", description="拒答的原因：place、year、thing、unsure、nothing…")
     confidence: float | None = None
 

@@ -360,3 +360,15 @@ def test_a_taken_port_is_named_with_our_settings():
     assert f"端口 {port} 已被占用" in msg and "--port" in msg and "QA_PORT" in msg
     assert port_problem("127.0.0.1", port) is None                     # free again
     assert "QA_HOST" in port_problem("no-such-host.invalid", 7860)
+
+
+def test_a_refusals_nearest_record_comes_through(shared_lib, client, monkeypatch):
+    from qa import Answer, Citation
+    near = Citation("a.txt", "p1", "文章", "全市新建职工书屋37个。", place="湘潭", date="2019")
+    refused = Answer(found=False, short="", text="报告中没有找到这项数据。\n最接近的记录（并非所问）：…",
+                     nearest=near, reason="thing", kind="count")
+    monkeypatch.setattr(shared_lib.assistant, "ask", lambda q, history=None: refused)
+    a = client.post("/api/ask", json={"question": "湘潭市有多少个职工之家？"}).json()
+    assert a["found"] is False and a["reason"] == "thing"
+    assert a["nearest"] == {"source": "a.txt", "passage_id": "p1", "section": "文章", "quote": "全市新建职工书屋37个。",
+                            "place": "湘潭", "date": "2019"}
