@@ -192,11 +192,25 @@ def chat_api(question: str) -> str:
 
 # --------------------------------------------------------------------------- exports
 
+EXPORT_MAX_AGE = 3600     # seconds an export file is kept for its download button
+
+
 def _export_file(name: str, text: str) -> str:
-    """Write an export where Gradio serves files from (its cache, swept with the uploads);
-    the folder is named by the content, so the same export is one file."""
+    """Write an export where Gradio serves files from (beside its upload cache); the folder is
+    named by the content, so the same export is one file. Exports older than an hour go."""
     import hashlib
-    folder = guard.upload_folder() / "exports" / hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    import shutil
+    import time
+    root = guard.upload_folder() / "exports"
+    folder = root / hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    if root.is_dir():
+        old = time.time() - EXPORT_MAX_AGE
+        for f in root.iterdir():
+            try:
+                if f != folder and f.stat().st_mtime < old:
+                    shutil.rmtree(f, ignore_errors=True)
+            except OSError:
+                pass
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     if not path.exists():

@@ -372,3 +372,18 @@ def test_a_refusals_nearest_record_comes_through(shared_lib, client, monkeypatch
     assert a["found"] is False and a["reason"] == "thing"
     assert a["nearest"] == {"source": "a.txt", "passage_id": "p1", "section": "文章", "quote": "全市新建职工书屋37个。",
                             "place": "湘潭", "date": "2019"}
+
+
+def test_old_exports_are_swept(lib, monkeypatch, tmp_path):
+    import os
+    import time
+
+    import app
+    from qa import guard
+    monkeypatch.setattr(guard, "upload_folder", lambda: tmp_path / "cache")
+    first = app._export_file("conversation.md", "# 一")
+    old = time.time() - app.EXPORT_MAX_AGE - 10
+    os.utime(os.path.dirname(first), (old, old))
+    second = app._export_file("conversation.md", "# 二")
+    assert open(second, encoding="utf-8").read() == "# 二" and not os.path.exists(first)
+    assert app._export_file("conversation.md", "# 二") == second          # the same export, one file
