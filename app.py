@@ -12,6 +12,9 @@ turn on a login. The chat is callable with gradio_client::
     from gradio_client import Client
     Client("http://127.0.0.1:7860/").predict("防城港市组建了多少个工会组织？", api_name="/chat")
 
+The same server answers the JSON API under /api (documented at /api/docs) and OpenAI clients
+under /v1 (``qa.api``); QA_API_KEY is the key they need.
+
 This file is UI wiring only: what the page shows is built by ``qa.present``.
 """
 
@@ -29,7 +32,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from qa import guard, present  # noqa: E402
+from qa import api, export, guard, present, server  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
 # The module-level holder of the current Assistant (see qa.present.Library): handlers read
@@ -187,6 +190,57 @@ def chat_api(question: str) -> str:
         return f"错误：{_public(exc)}"
 
 
+# --------------------------------------------------------------------------- exports
+
+EXPORT_MAX_AGE = 3600     # seconds an export file is kept for its download button
+
+
+def _export_file(name: str, text: str) -> str:
+    """Write an export where Gradio serves files from (beside its upload cache); the folder is
+    named by the content, so the same export is one file. Exports older than an hour go."""
+    import hashlib
+    import shutil
+    import time
+    root = guard.upload_folder() / "exports"
+    folder = root / hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    if root.is_dir():
+        old = time.time() - EXPORT_MAX_AGE
+        for f in root.iterdir():
+            try:
+                if f != folder and f.stat().st_mtime < old:
+                    shutil.rmtree(f, ignore_errors=True)
+            except OSError:
+                pass
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if not path.exists():
+        path.write_text(text, encoding="utf-8", newline="")
+    return str(path)
+
+
+def export_files(turns: list[dict] | None, shown: int | None):
+    """After every turn: the conversation as Markdown, and the table of the reply shown as CSV
+    (the download buttons, hidden while there is nothing to download)."""
+    turns = turns or []
+    if not turns:
+        return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+    md = export.conversation_markdown([(t["question"], t.get("answer") or t["text"]) for t in turns])
+    conversation = gr.update(value=_export_file("conversation.md", md), visible=True)
+    turn = turns[shown] if shown is not None and 0 <= shown < len(turns) else None
+    table = export.answer_table_csv(turn.get("answer")) if turn else None
+    if table is None:
+        return conversation, gr.update(value=None, visible=False)
+    return conversation, gr.update(value=_export_file("answer-table.csv", table), visible=True)
+
+
+def figures_export(query: str | None, sort: str | None):
+    """The rows of the figure table the search finds (all pages), as a CSV file."""
+    table = library().figure_table()
+    query = str(query or "")[:present.MAX_QUESTION_CHARS]
+    rows, *_ = table.page(query, sort, 1, per_page=max(1, len(table.rows)))
+    return gr.update(value=_export_file("figures.csv", export.figures_csv(rows)), visible=True)
+
+
 # --------------------------------------------------------------------------- reports and data
 
 def figures_view(query: str | None, sort: str | None, page):
@@ -202,6 +256,13 @@ def figures_view(query: str | None, sort: str | None, page):
 
 def figures_first(query, sort):
     return figures_view(query, sort, 1)
+
+
+def sort_by_header(header: str | None, current: str | None):
+    """A column header clicked in the 数据 tab ("数值|1712345678"): the order it asks for, set
+    in the sort menu (whose change loads the first page, sorted on the server)."""
+    want = present.header_sort(str(header or "").split("|", 1)[0], current)
+    return gr.update() if want is None or want == current else want
 
 
 def figures_prev(query, sort, page):
@@ -326,6 +387,7 @@ CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto; }
 #qa-head h1 { font-size: 1.45rem; margin: 0.2rem 0 0.1rem; }
 #qa-head p { margin: 0; color: var(--body-text-color-subdued); }
+#qa-head #qa-api-docs { margin-left: 0.6rem; font-size: 0.85rem; white-space: nowrap; display: inline-block; }
 .qa-status { font-size: 0.9rem; color: var(--body-text-color-subdued); }
 #qa-summary { text-align: right; align-self: flex-end; }
 .qa-reply .qa-answer { font-size: 1.08rem; margin-bottom: 0.35rem; }
@@ -356,6 +418,10 @@ mark.qa-hl { background: #fff1b8; color: inherit; padding: 0.05rem 0.1rem; borde
 .qa-bad { background: #fef3f2; color: #b42318; }
 #qa-passages { max-height: 640px; overflow-y: auto; }
 #qa-figure-passage { min-height: 120px; }
+#qa-status { min-height: 2.6rem; }
+#qa-figures .cell-menu-button { display: none; }
+#qa-figures thead th { cursor: pointer; }
+#qa-answer-table td, #qa-answer-table th { white-space: normal; word-break: break-word; }
 """
 
 THEME = gr.themes.Soft(
@@ -379,7 +445,8 @@ def build_ui() -> gr.Blocks:
         shown = gr.State(None)       # the turn whose passages, table and chart are shown
         with gr.Row(elem_id="qa-head"):
             gr.HTML("<h1>工会工作报告问答</h1><p>回答直接引用报告原句并注明出处（报告 · 文章）。"
-                    "数字请以右侧高亮的原文为准。</p>")
+                    "数字请以右侧高亮的原文为准。"
+                    '<a href="api/docs" target="_blank" rel="noopener" id="qa-api-docs">接口文档（JSON · OpenAI 兼容）</a></p>')
             summary = gr.HTML(present.index_summary(LIBRARY.assistant if LIBRARY else None,
                                                     _public(LIBRARY.problem) if LIBRARY and LIBRARY.problem
                                                     else None),
@@ -400,22 +467,28 @@ def build_ui() -> gr.Blocks:
                                                   elem_id="qa-question", autofocus=True)
                             send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
                             clear_btn = gr.Button("清空", scale=1, min_width=80, elem_id="qa-clear")
+                        export_md = gr.DownloadButton("导出对话（Markdown，含引用）", visible=False, size="sm",
+                                                      elem_id="qa-export-md")
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], label="示例问题（点击提问）",
                                               samples=[[s] for s in EXAMPLE_LABELS], type="index",
                                               elem_id="qa-examples", samples_per_page=10)
-                        with gr.Column(visible=False, elem_id="qa-table-box") as table_box:
-                            table = gr.Dataframe(label="数字对比", interactive=False, wrap=True,
-                                                 elem_id="qa-answer-table", max_height=260)
-                            bar = gr.BarPlot(x="项目", y="数值", x_title="", y_lim=[0, None], visible=False,
-                                             height=260, elem_id="qa-bar", sort=None)
-                            line = gr.LinePlot(x="项目", y="数值", x_title="", visible=False, height=260,
-                                               elem_id="qa-line")
                     with gr.Column(scale=2, min_width=320):
+                        # a compare / trend / compute reply's table and chart, beside the reply
+                        with gr.Column(visible=False, elem_id="qa-table-box") as table_box:
+                            table = gr.Dataframe(label="这个回答用到的数字", interactive=False, wrap=True,
+                                                 elem_id="qa-answer-table", max_height=360,
+                                                 column_widths=["11%", "15%", "13%", "14%", "47%"])
+                            bar = gr.BarPlot(x="项目", y="数值", x_title="", y_lim=[0, None], visible=False,
+                                             height=240, elem_id="qa-bar", sort=None)
+                            line = gr.LinePlot(x="项目", y="数值", x_title="", visible=False, height=240,
+                                               elem_id="qa-line")
+                            export_table = gr.DownloadButton("导出表格（CSV）", visible=False, size="sm",
+                                                             elem_id="qa-export-table")
                         gr.Markdown("#### 引用的段落")
                         passages = gr.HTML(present.PASSAGES_EMPTY, elem_id="qa-passages")
             with gr.Tab("数据", id="data"):
-                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词）、选择排序、翻页；"
-                            "选中一行，右侧显示它所在的段落，原句高亮。")
+                gr.Markdown("报告中的全部数字：输入词语搜索（空格分隔多个词），点击表头（地区、指标、数字、日期、报告）"
+                            "或选择排序方式对全表排序，翻页；选中一行，右侧显示它所在的段落，原句高亮。")
                 figure_page = gr.State(1)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
@@ -424,6 +497,8 @@ def build_ui() -> gr.Blocks:
                                                        scale=4, lines=1, max_lines=1, elem_id="qa-figure-search")
                             figure_sort = gr.Dropdown(list(present.FIGURE_SORTS), value="报告顺序", show_label=False,
                                                       scale=1, min_width=120, elem_id="qa-figure-sort")
+                        # set by the page's script when a column header is clicked (qa.server.PAGE_SCRIPT)
+                        figure_header = gr.Textbox(visible="hidden", elem_id="qa-figure-header")
                         # one page at a time from the server: the table is never sent whole
                         figures = gr.Dataframe(
                             headers=present.FIGURE_COLUMNS, interactive=False,
@@ -434,6 +509,11 @@ def build_ui() -> gr.Blocks:
                             figure_prev = gr.Button("上一页", size="sm", min_width=80, elem_id="qa-figure-prev")
                             figure_info = gr.HTML("", elem_id="qa-figure-info")
                             figure_next = gr.Button("下一页", size="sm", min_width=80, elem_id="qa-figure-next")
+                        with gr.Row():
+                            figure_csv = gr.Button("导出 CSV（搜索到的全部行）", size="sm", scale=0, min_width=200,
+                                                   elem_id="qa-figure-export")
+                            figure_file = gr.File(label="数字表 CSV", visible=False, interactive=False,
+                                                  elem_id="qa-figure-file", height=60)
                     with gr.Column(scale=2):
                         figure_passage = gr.HTML('<div class="qa-panel-empty">选择表格中的一行查看原文。</div>',
                                                  elem_id="qa-figure-passage")
@@ -461,18 +541,23 @@ def build_ui() -> gr.Blocks:
                 (clear_btn.click, clear, None, chat_out),
                 (chatbot.clear, clear, None, chat_out),
                 (chatbot.select, select_reply, [turns], side)):
-            event(fn, inputs, outputs, **PRIVATE).then(plot_data, [turns, shown], [bar, line], **PRIVATE)
+            event(fn, inputs, outputs, **PRIVATE).then(plot_data, [turns, shown], [bar, line], **PRIVATE) \
+                .then(export_files, [turns, shown], [export_md, export_table], **PRIVATE)
         tables = [reports, figures, figure_info, figure_page, figure_search, summary]
         view = [figures, figure_info, figure_page]
         figure_search.submit(figures_first, [figure_search, figure_sort], view, **PRIVATE)
         figure_sort.change(figures_first, [figure_search, figure_sort], view, **PRIVATE)
         figure_prev.click(figures_prev, [figure_search, figure_sort, figure_page], view, **PRIVATE)
         figure_next.click(figures_next, [figure_search, figure_sort, figure_page], view, **PRIVATE)
+        figure_header.change(sort_by_header, [figure_header, figure_sort], figure_sort, **PRIVATE)
+        figure_csv.click(figures_export, [figure_search, figure_sort], figure_file, **PRIVATE)
+        # one progress bar, on the status line: the tables keep showing while a build runs
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
-                          concurrency_limit=1, concurrency_id="build", **PRIVATE)
+                          concurrency_limit=1, concurrency_id="build", show_progress_on=[status], **PRIVATE)
         # not in the "build" group: a rebuild asked for while a build runs is refused at once
         # (Library.rebuild(block=False)) instead of waiting to run again after it
-        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=4, **PRIVATE)
+        rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=4, show_progress_on=[status],
+                          **PRIVATE)
         figures.select(show_figure, None, figure_passage, **PRIVATE)
         demo.load(refresh, None, tables, **PRIVATE)
         gr.api(chat_api, api_name="chat", concurrency_limit=None)
@@ -498,7 +583,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description="工会工作报告问答：网页聊天（Gradio）。启动时若索引缺失或过期，先建立/更新索引。",
         epilog="环境变量：QA_HOST QA_PORT QA_INDEX QA_REPORTS；QA_USER 与 QA_PASSWORD 同时设置时需要登录"
-               "（只设置其一或为空时拒绝启动）。")
+               "（只设置其一或为空时拒绝启动）；QA_API_KEY 设置后 /api 与 /v1 接口需要密钥"
+               "（Authorization: Bearer …）。两者都没有设置时只监听本机。接口文档：/api/docs。")
     p.add_argument("--host", default=env.get("QA_HOST", "127.0.0.1"), help="监听地址（QA_HOST），默认 127.0.0.1")
     try:
         port = int(env.get("QA_PORT", "7860"))
@@ -534,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         login = guard.login_settings(os.environ)   # before anything is built or served
+        key = api.access_settings(os.environ)
+        api.check_listen(args.host, key, login is not None)
     except QAError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -546,11 +634,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     auth = guard.LoginGuard(*login).check if login else None
     from starlette.middleware import Middleware
+    # the JSON API and the OpenAI-compatible endpoint (/api, /v1), on the same server
+    api_app = api.create_api(lambda: LIBRARY, key=key, login=login is not None, public=_public)
     demo = build_ui()
-    demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
-                show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
-                mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
-                app_kwargs={"middleware": [Middleware(guard.UploadFilter)]})
+    where = f"[{args.host}]" if ":" in args.host else args.host
+    # our own line instead of Gradio's (English, and a hint about share links that are off)
+    print(f"网页：http://{where}:{args.port}/ · 接口文档：/api/docs · OpenAI 兼容：/v1"
+          + ("（接口需要密钥 QA_API_KEY）" if key else ""), file=sys.stderr, flush=True)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, auth=auth, share=False, ssr_mode=False,
+                    quiet=True, show_error=False, theme=THEME, css=CSS, max_file_size=present.MAX_UPLOAD_BYTES,
+                    mcp_server=False, footer_links=["api"], run_history=False, inbrowser=False,
+                    app_kwargs={"middleware": [Middleware(api.Dispatch, api=api_app),
+                                               Middleware(server.PageScript, script=server.PAGE_SCRIPT),
+                                               Middleware(guard.UploadFilter)]})
+    except OSError as exc:       # Gradio's own message names its parameters, not ours
+        print(f"错误：{server.port_problem(args.host, args.port) or f'无法启动服务器（{exc}）'}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -86,7 +86,7 @@ class LsaEmbedder:
             sample: int = 20000, seed: int = 0) -> "LsaEmbedder":
         """Fit on ``texts`` (a deterministic sample of at most ``sample`` of them)."""
         if not texts:
-            raise InvalidParameter("LsaEmbedder.fit: 没有可用于拟合的文本 (no texts to fit on)")
+            raise InvalidParameter("LsaEmbedder.fit：没有可用于拟合的文本")
         if dim < 1:
             raise InvalidParameter(f"dim={dim!r}: 需为正整数")
         if len(texts) > sample:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import QAError, ReportError
+from .export import ROLE_NAMES
 
 # --------------------------------------------------------------------------- escaping
 
@@ -256,8 +257,8 @@ def answer_frame(answer):
     rows = []
     for r in answer.table:
         when = r.get("time") or ""
-        if r.get("role"):
-            when = " ".join(x for x in (r["role"], when) if x)
+        if r.get("role"):          # 由 A 增加到 B: the figure before or after the change
+            when = " ".join(x for x in (ROLE_NAMES.get(r["role"], r["role"]), when) if x)
         rows.append([r.get("place") or "", r.get("figure") or "", when, r.get("date") or "",
                      " · ".join(x for x in (r.get("source"), r.get("section")) if x)])
     return _frame(rows, ANSWER_COLUMNS)
@@ -318,7 +319,21 @@ FIGURE_SORTS: dict[str, Callable[[dict], object] | None] = {
     "数值从小到大": lambda f: f["value"] if isinstance(f.get("value"), (int, float)) else float("inf"),
     "地区": lambda f: (f.get("place") or "\uffff", f.get("source") or ""),
     "指标": lambda f: (f.get("metric") or "\uffff", f.get("source") or ""),
+    "日期": lambda f: (f.get("date") or "\uffff", f.get("source") or ""),
 }
+# A click on a column header of the 数据 tab sorts the whole table (on the server) by that
+# column: the order for each header; 数字/数值 go from large to small, then back.
+HEADER_SORTS = {"地区": "地区", "指标": "指标", "数字": "数值从大到小", "数值": "数值从大到小",
+                "日期": "日期", "报告": "报告顺序", "文章": "报告顺序"}
+
+
+def header_sort(header: str, current: str | None) -> str | None:
+    """The order a click on column ``header`` asks for, given the ``current`` one; None when
+    that column has no order of its own."""
+    want = HEADER_SORTS.get(str(header or "").strip())
+    if want == "数值从大到小" and current == "数值从大到小":
+        return "数值从小到大"
+    return want
 
 
 class FigureTable:
@@ -514,7 +529,7 @@ def check_report(data: bytes, name: str):
         raise ReportError(name, f"文件过大（{len(data) // mb} MB，上限 {MAX_UPLOAD_BYTES // mb} MB）")
     report = parse_report(decode_report(data, name), name)
     if not chunk_report(report):
-        raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
+        raise ReportError(name, "没有可回答的正文")
     return report
 
 

@@ -32,14 +32,14 @@ def decode_report(data: bytes, name: str = "report") -> str:
         ReportError: empty, binary or in no encoding this reads.
     """
     if not data.strip():
-        raise ReportError(name, "文件为空 (empty file)")
+        raise ReportError(name, "文件为空")
     if data.startswith(b"\xef\xbb\xbf"):
         return _checked(data[3:].decode("utf-8", errors="strict"), name)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return _checked(data.decode("utf-16"), name)
         except UnicodeDecodeError as exc:
-            raise ReportError(name, f"UTF-16 解码失败 (undecodable UTF-16: {exc.reason})") from None
+            raise ReportError(name, f"UTF-16 解码失败（{exc.reason}）") from None
     sample = data[:8192]
     if b"\x00" in sample:
         # UTF-16 without BOM: the NULs of ASCII characters (newlines, digits) all sit on one side
@@ -51,26 +51,26 @@ def decode_report(data: bytes, name: str = "report") -> str:
                     return _checked(data.decode(enc), name)
                 except (UnicodeDecodeError, ReportError):
                     pass
-        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+        raise ReportError(name, "二进制文件，不是文本")
     for enc in ("utf-8", "gb18030"):
         try:
             return _checked(data.decode(enc), name)
         except UnicodeDecodeError:
             continue
-    raise ReportError(name, "无法识别的编码：请存为 UTF-8 或 GB18030 (unknown encoding)")
+    raise ReportError(name, "无法识别的编码：请存为 UTF-8 或 GB18030")
 
 
 def _checked(text: str, name: str) -> str:
     """Reject decodings that are not plausible text (control characters, no letters)."""
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise ReportError(name, "文件为空 (empty file)")
+        raise ReportError(name, "文件为空")
     sample = text[:20000]
     bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or 0xE000 <= ord(ch) <= 0xF8FF)
     if bad > max(3, len(sample) // 50):
-        raise ReportError(name, "二进制文件，不是文本 (binary file, not text)")
+        raise ReportError(name, "二进制文件，不是文本")
     if not re.search(r"[\w]", sample):
-        raise ReportError(name, "没有可读的文字 (no readable text)")
+        raise ReportError(name, "没有可读的文字")
     return text
 
 
@@ -84,14 +84,14 @@ def read_report(path: str | Path) -> str:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ReportError(path.name, f"无法读取 (cannot read: {exc.strerror})") from None
+        raise ReportError(path.name, f"无法读取（{exc.strerror}）") from None
     if size > MAX_REPORT_BYTES:
         raise ReportError(path.name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
-                                     "请拆分成多份报告 (file too large)")
+                                     "请拆分成多份报告")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReportError(path.name, f"无法读取 (cannot read: {exc.strerror})") from None
+        raise ReportError(path.name, f"无法读取（{exc.strerror}）") from None
     return decode_report(data, path.name)
 
 
@@ -599,7 +599,7 @@ def list_reports(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]]]
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise ReportError(str(folder), "报告目录不存在 (no such folder)")
+        raise ReportError(str(folder), "报告目录不存在")
     root = folder.resolve()
     files: list[Path] = []
     skipped: list[tuple[str, str]] = []
@@ -610,7 +610,7 @@ def list_reports(folder: str | Path) -> tuple[list[Path], list[tuple[str, str]]]
         if path.suffix.lower() not in REPORT_SUFFIXES:
             continue
         if root not in path.resolve().parents:
-            skipped.append((rel.as_posix(), "符号链接指向报告目录之外，未读取 (symlink outside the reports folder)"))
+            skipped.append((rel.as_posix(), "符号链接指向报告目录之外，未读取"))
             continue
         if not path.is_file():
             continue

@@ -333,7 +333,7 @@ def read_manifest(folder: str | Path) -> dict:
     if not path.exists():
         if folder.is_dir() and any(p.name in INDEX_FILES for p in folder.iterdir()):
             raise IndexCorrupt(f"索引 {folder.name}/ 的清单 manifest.json 缺失；请运行 `{FIX}` 重建")
-        raise IndexMissing(f"没有找到索引 {folder}/ (no index)；请先运行 `qa build` 建立索引")
+        raise IndexMissing(f"没有找到索引 {folder}/；请先运行 `qa build` 建立索引")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -757,11 +757,11 @@ def _prepare_report(job: tuple) -> tuple[str, str | None, tuple | None]:
         report = parse_report(decode_report(Path(path).read_bytes(), name), name)
         passages = chunk_report(report, chunk)
         if not passages:
-            raise ReportError(name, "没有可回答的正文 (no answerable text after cleaning)")
+            raise ReportError(name, "没有可回答的正文")
     except ReportError as exc:
         return name, exc.reason, None
     except OSError as exc:
-        return name, f"无法读取 ({exc.strerror})", None
+        return name, f"无法读取（{exc.strerror}）", None
     meta = {"title": report.title, "date": report.date, "passages": len(passages),
             "sections": len(report.sections), "dropped": report.dropped}
     counts = count_terms(tokenize(index_text(p)) for p in passages)
@@ -855,15 +855,15 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
                 size = path.stat().st_size
                 if size > MAX_REPORT_BYTES:
                     result.skipped.append((name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
-                                                 "请拆分成多份报告 (file too large)"))
+                                                 "请拆分成多份报告"))
                     continue
                 data = path.read_bytes()
             except OSError as exc:
-                result.skipped.append((name, f"无法读取 ({exc.strerror})"))
+                result.skipped.append((name, f"无法读取（{exc.strerror}）"))
                 continue
             digest = content_hash(data)
             if digest in by_hash:
-                result.skipped.append((name, f"与 {by_hash[digest]} 内容相同，未重复索引 (duplicate of {by_hash[digest]})"))
+                result.skipped.append((name, f"与 {by_hash[digest]} 内容相同，未重复索引"))
                 continue
             by_hash[digest] = name
             current[name] = (path, digest)

@@ -319,6 +319,102 @@ def test_figure_table_links_rows_to_passages(page):
     assert "3135个" in page.locator("#qa-figure-passage strong.qa-fig").inner_text()
 
 
+def download(pg, selector: str):
+    """Click a download button; the file's (name, text)."""
+    with pg.expect_download(timeout=20000) as info:
+        pg.locator(selector).click()
+    d = info.value
+    return d.suggested_filename, Path(d.path()).read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.browser
+def test_a_replys_table_and_chart_beside_it_and_the_exports(page, running_app, tmp_path):
+    """Issue 13: a compare/compute reply's table and chart are on screen beside the reply; the
+    conversation downloads as Markdown with its quotes and sources, the table as CSV."""
+    assert not page.locator("#qa-export-md").is_visible()            # nothing to export yet
+    ask(page, "内江和南充，哪个市五年来处理的劳动争议更多？")
+    page.wait_for_selector("#qa-bar", state="visible", timeout=10000)
+    box, reply = page.locator("#qa-table-box").bounding_box(), replies(page).last.bounding_box()
+    assert box["y"] + 100 < 900 and box["x"] > reply["x"] + reply["width"]   # on screen, beside the reply
+    table = page.locator("#qa-answer-table").inner_text()
+    assert "1013件" in table and "1480件" in table
+    assert "003_f4a81f0fcfe9b1a3.txt · 务实创新展风采" in table.replace("\n", "")  # 出处 whole, wrapped
+
+    ask(page, "柳州市工会会员数增加了多少万人？")
+    page.wait_for_function("() => document.querySelector('#qa-answer-table').innerText.includes('83.13万人')",
+                           timeout=10000)
+    table = page.locator("#qa-answer-table").inner_text()
+    assert "变化前" in table and "变化后" in table
+
+    name, text = download(page, "#qa-export-table")
+    assert name.endswith(".csv") and text.startswith("地区,数字,数值")
+    assert "60.65万人,606500,人,变化前" in text and "83.13万人,831300,人,变化后" in text
+    name, md = download(page, "#qa-export-md")
+    assert name.endswith(".md")
+    assert "## 1. 内江和南充，哪个市五年来处理的劳动争议更多？" in md and "## 2. 柳州市工会会员数增加了多少万人？" in md
+    assert "> 5年来，全市工会共成功化解劳动争议1013件" in md and "003_f4a81f0fcfe9b1a3.txt" in md
+    assert "**回答**：22.48万人" in md
+
+    # a plain answer has no table: its CSV button goes, the conversation's stays and takes the turn
+    ask(page, "防城港市组建了多少个工会组织？")
+    page.wait_for_selector("#qa-export-table", state="hidden", timeout=10000)
+    deadline = time.monotonic() + 10
+    while "## 3." not in md and time.monotonic() < deadline:     # the file follows the reply
+        page.wait_for_timeout(300)
+        _, md = download(page, "#qa-export-md")
+    assert "## 3. 防城港市组建了多少个工会组织？" in md and "组建工会组织3135个" in md
+    page.screenshot(path=str(tmp_path / "exports.png"))
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_figure_table_sorts_by_header_on_the_server_and_exports(page, running_app):
+    import json
+    with urllib.request.urlopen(running_app["url"] + "api/figures?sort=value_desc&per_page=1", timeout=10) as r:
+        largest = json.load(r)["rows"][0]["figure"]
+    page.get_by_role("tab", name="数据").click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-info').innerText.includes('第 1 /')",
+                           timeout=10000)
+    assert page.locator("#qa-figures").get_by_text(largest, exact=True).count() == 0   # not on page 1 unsorted
+    page.locator("#qa-figures thead th").filter(has_text="数值").click()
+    # the whole table is sorted (on the server): its largest figure comes first
+    page.wait_for_function("w => document.querySelector('#qa-figures').innerText.includes(w)",
+                           arg=largest, timeout=10000)
+    assert page.locator("#qa-figure-sort input").input_value() == "数值从大到小"
+    page.locator("#qa-figures thead th").filter(has_text="数值").click()
+    page.wait_for_function("() => document.querySelector('#qa-figure-sort input').value === '数值从小到大'",
+                           timeout=10000)
+    assert page.locator("#qa-figures .cell-menu-button").first.is_hidden()    # no sort of one page only
+
+    search_figures(page, "防城港 工会组织")
+    page.locator("#qa-figure-export").click()
+    link = page.locator("#qa-figure-file a").first
+    link.wait_for(timeout=20000)
+    with page.expect_download(timeout=20000) as info:
+        link.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    matched = int(page.locator("#qa-figure-info").inner_text().split("找到 ")[1].split(" ")[0])
+    assert lines[0].startswith("地区,指标,数字") and len(lines) == matched + 1
+    assert any("3135个" in line for line in lines)
+    assert page.errors == []
+
+
+@pytest.mark.browser
+def test_gradios_widgets_speak_chinese_to_any_browser(browser, running_app):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    pg = context.new_page()
+    try:
+        pg.goto(running_app["url"], wait_until="load")
+        pg.wait_for_selector("#qa-question textarea", timeout=30000)
+        assert pg.evaluate("document.documentElement.lang") == "zh-CN"
+        pg.get_by_role("tab", name="报告").click()
+        pg.locator("#qa-upload").get_by_text("将文件拖放到此处").wait_for(timeout=10000)
+        assert "Drop File Here" not in pg.locator("#qa-upload").inner_text()
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 def test_docs_screenshot(page, tmp_path):
     """The README screenshot: a question, a follow-up and the passage panel. It is saved under
@@ -372,6 +468,12 @@ def test_rebuild_while_answering(page, running_app):
     try:
         page.get_by_role("tab", name="报告").click()
         page.locator("#qa-rebuild").click()
+        # one progress bar, on the status line; the reports table stays as it was meanwhile
+        page.wait_for_selector("#qa-status .progress-bar", timeout=10000)
+        bars = page.evaluate("() => Array.from(document.querySelectorAll('.progress-bar, .progress-level'))"
+                             ".filter(e => e.offsetParent).map(e => e.closest('[id]').id)")
+        assert set(bars) == {"qa-status"}, bars
+        assert "000_ad651ca938ec0b06.txt" in page.locator("#qa-reports").inner_text()
         page.wait_for_function(
             "() => { const m = document.querySelector('#qa-status .qa-msg'); "
             "return m && m.innerText.includes('全量重建'); }", timeout=90000)

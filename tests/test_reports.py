@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -20,15 +21,16 @@ def test_decode_reads_every_supported_encoding(encoding):
 
 
 @pytest.mark.parametrize("data, reason", [
-    (b"", "empty"),
-    (b"   \n\n  ", "empty"),
-    (bytes(range(256)) * 20, "binary"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, "binary"),
+    (b"", "文件为空"),
+    (b"   \n\n  ", "文件为空"),
+    (bytes(range(256)) * 20, "二进制"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, "二进制"),
 ])
 def test_decode_rejects_unreadable_files_with_the_reason(data, reason):
     with pytest.raises(ReportError) as err:
         decode_report(data, "bad.txt")
     assert "bad.txt" in str(err.value) and reason in str(err.value)
+    assert not re.search(r"[a-z]{3,} [a-z]{3,}", str(err.value))     # Chinese, no English mixed in
 
 
 def test_read_report_names_a_missing_file(tmp_path):

@@ -100,7 +100,7 @@ def test_unreadable_reports_are_skipped_with_a_reason(tiny_reports, tmp_path):
     res = build(tiny_reports, tmp_path / "index")
     skipped = dict(res.skipped)
     assert set(skipped) == {"empty.txt", "binary.txt", "copy of zhuzhou.txt"}
-    assert "empty" in skipped["empty.txt"] and "binary" in skipped["binary.txt"]
+    assert "文件为空" in skipped["empty.txt"] and "二进制" in skipped["binary.txt"]
     assert "zhuzhou.txt" in skipped["copy of zhuzhou.txt"]
     assert sources(tmp_path / "index") == {"zhuzhou.txt", "liling.md", "gbk.txt", "utf16.md"}
     assert "跳过 empty.txt" in res.summary()
