@@ -7,7 +7,7 @@ answers (`qa eval`'s scoring), on the bundled reports' question sets and on the 
 bench/questions/ood. The word-vector embedder is the IDF-weighted mean of the vectors of a
 text's jieba words (words without a vector are left out), unit length.
 
-    python -m bench.wordvec [--work bench/work/wordvec]
+    python -m bench.wordvec [--work bench/work/wordvec]   # → bench/wordvec.json and RESULTS.md
 """
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ def main(argv=None) -> int:
                            {"ood": ROOT / "bench" / "questions" / "ood" / "questions.jsonl"}, work / "ood"))
     Path(a.out).write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(res, ensure_ascii=False, indent=1))
+    if Path(a.out).resolve().parent == ROOT / "bench":
+        from .answers import render
+        render()
     return 0
 
 

@@ -40,6 +40,18 @@ def verbatim_problems(assistant, question: str, ans: Answer) -> list[str]:
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.jsonl is not beside the project")
+def assistant_over(tmp_path, reports: dict[str, str]):
+    """An assistant over a few reports written by the test (name → text), on the fake embedder."""
+    from qa import Assistant, build_index
+    from conftest import FakeEmbedder
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, text in reports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=FakeEmbedder())
+    return Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+
+
 def test_dev_set_meets_the_bar(assistant):
     report = evaluate(assistant, DEV, baseline=False)
     s = report.summary()
@@ -133,15 +145,10 @@ def test_clauses_that_each_ask_are_answered_each(assistant):
 def test_one_mention_does_not_answer_several_items(tmp_path):
     """分别 over three items whose words sit in one sentence: each item gets its own figure or
     the answer is refused, never the same figure for all three."""
-    from qa import Assistant, build_index
-    from conftest import FakeEmbedder
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "hecheng.txt").write_text(
-        "禾城市总工会 就业服务\n\n2019年，禾城市总工会为失业职工开展再就业服务，共培训3590人，职业介绍3350人，"
-        "实现再就业3210人。\n", encoding="utf-8")
-    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
-    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    a = assistant_over(tmp_path, {
+        "hecheng.txt": "禾城市总工会 就业服务\n\n2019年，禾城市总工会为失业职工开展再就业服务，共培训3590人，职业介绍3350人，"
+                       "实现再就业3210人。\n",
+    })
     ans = a.ask("禾城市给失业职工培训、职业介绍和实现再就业的人数分别是多少？")
     figures = [row["figure"] for row in ans.table]
     assert len(figures) == len(set(figures))
@@ -149,15 +156,9 @@ def test_one_mention_does_not_answer_several_items(tmp_path):
 
 
 def test_one_mention_does_not_answer_two_parts(tmp_path):
-    from qa import Assistant, build_index
-    from conftest import FakeEmbedder
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "hecheng.txt").write_text(
-        "禾城市总工会 工匠评选\n\n2018年，禾城市总工会开展工匠评选，全市评选出10名“禾城工匠”和11名“禾城工匠”提名奖。\n",
-        encoding="utf-8")
-    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
-    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    a = assistant_over(tmp_path, {
+        "hecheng.txt": "禾城市总工会 工匠评选\n\n2018年，禾城市总工会开展工匠评选，全市评选出10名“禾城工匠”和11名“禾城工匠”提名奖。\n",
+    })
     ans = a.ask("2018年禾城工匠评了几名，提名奖几名")
     assert ans.short.count("11名") <= 1
     assert not ans.found or ("10名" in ans.short and "11名" in ans.short)
@@ -272,14 +273,9 @@ def test_a_place_no_report_covers_is_refused(assistant, question, place):
 
 
 def test_a_place_stays_uncovered_after_another_place_is_added(tmp_path):
-    from qa import Assistant, build_index
-    from conftest import FakeEmbedder
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "qingchuan.txt").write_text("青川县总工会 服务职工\n\n截至2020年底，全县共有基层工会组织312个，会员2.1万人。\n",
-                                          encoding="utf-8")
-    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
-    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    a = assistant_over(tmp_path, {
+        "qingchuan.txt": "青川县总工会 服务职工\n\n截至2020年底，全县共有基层工会组织312个，会员2.1万人。\n",
+    })
     assert not a.ask("北京市有多少个基层工会？").found
     assert not a.ask("白河县有多少个基层工会组织？").found
     ans = a.ask("青川县有多少个基层工会组织？")
@@ -289,16 +285,11 @@ def test_a_place_stays_uncovered_after_another_place_is_added(tmp_path):
 def test_a_report_that_never_names_the_place_asked_does_not_answer_for_it(tmp_path):
     """The province's figure is not the city's, and a report about one province (its place never
     written in a passage's header) does not answer for another that another report names."""
-    from qa import Assistant, build_index
-    from conftest import FakeEmbedder
-    reports = tmp_path / "reports"
-    reports.mkdir()
-    (reports / "rice.txt").write_text("早稻开镰\n\n省农业农村厅介绍，今年全省早稻平均亩产约459公斤，比上年增加6.3公斤。\n",
-                                      encoding="utf-8")
-    (reports / "trade.txt").write_text("江西外贸\n\n今年1至5月，江西省货物贸易进出口总值2065.1亿元。\n", encoding="utf-8")
-    (reports / "travel.txt").write_text("云南五一\n\n五一假期，云南全省共接待游客3186.5万人次，同比增长12.9%。\n", encoding="utf-8")
-    build_index(reports, tmp_path / "index", embedder=FakeEmbedder())
-    a = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    a = assistant_over(tmp_path, {
+        "rice.txt": "早稻开镰\n\n省农业农村厅介绍，今年全省早稻平均亩产约459公斤，比上年增加6.3公斤。\n",
+        "trade.txt": "江西外贸\n\n今年1至5月，江西省货物贸易进出口总值2065.1亿元。\n",
+        "travel.txt": "云南五一\n\n五一假期，云南全省共接待游客3186.5万人次，同比增长12.9%。\n",
+    })
     assert not a.ask("江西今年早稻平均亩产多少公斤？").found
     assert not a.ask("昆明五一接待游客多少人次？").found
     ans = a.ask("云南五一接待游客多少人次？")
