@@ -100,7 +100,8 @@ UNITS = {
     "首": ["首"], "集": ["集"], "卷": ["卷"], "席": ["席"], "班": ["班"], "轮": ["轮"], "片": ["片"],
     "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["岁"], "周年": ["周年"],
     "元": ["元", "块钱", "块"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
-    "英镑": ["英镑"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
+    "英镑": ["英镑"], "澳元": ["澳元"], "加元": ["加元"], "韩元": ["韩元"], "卢布": ["卢布"], "新台币": ["新台币"],
+    "页": ["页"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
     "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "㎡", "m²"], "公顷": ["公顷"],
     "亩": ["亩"], "公里": ["公里", "千米", "km", "KM", "Km"], "米": ["米", "公尺", "m"],
     "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"], "斤": ["斤"],
@@ -115,7 +116,8 @@ _UNIT_RE = "|".join(sorted((re.escape(s) for s in _UNIT_OF), key=len, reverse=Tr
 # What kind of quantity a unit measures; a question that implies one kind wants it.
 UNIT_CLASS = {
     "人": "people", "人次": "people", "户": "household",
-    "元": "money", "美元": "money", "欧元": "money", "日元": "money", "港元": "money", "英镑": "money",
+    "元": "money", "美元": "money", "欧元": "money", "日元": "money", "港元": "money", "英镑": "money", "澳元": "money",
+    "加元": "money", "韩元": "money", "卢布": "money", "新台币": "money",
     "%": "percent", "百分点": "percent",
     "米": "length", "公里": "length", "厘米": "length", "毫米": "length", "英尺": "length", "英里": "length",
     "平方公里": "area", "平方米": "area", "公顷": "area", "亩": "area",
@@ -201,6 +203,16 @@ def _in_short_quote(text: str, start: int, end: int) -> bool:
         return False
     close = min([i for i in (text.find("”", end), text.find("」", end)) if i >= 0] or [-1])
     return close >= 0 and close - left <= 12
+
+
+def _minus_before(norm: str, start: int) -> str:
+    """The minus sign (or 零下) right before a number at ``start``, "" if none: not the dash of a
+    range (55-71) or of a code (A-3)."""
+    if norm[max(0, start - 2):start] == "零下":
+        return "零下"
+    if start > 0 and norm[start - 1] in "-−－" and (start < 2 or not re.match(r"[0-9A-Za-z.%)）]", norm[start - 2])):
+        return norm[start - 1]
+    return ""
 
 
 def find_figures(text: str) -> list[Figure]:
@@ -304,6 +316,11 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             continue  # a year the date pass did not take (e.g. part of a code)
         if unit_text == "块" and chinese and len(num) == 1:
             continue  # 一块 (together, a piece), not one yuan
+        sign = _minus_before(norm, start) if not chinese and not m.group("pre") else ""
+        if sign:
+            # -30°C, 海拔−154米, 零下30度: the sign is part of the figure
+            start -= len(sign)
+            v = -v
         qualifier = "".join(x for x in (m.group("pre"), m.group("inf1"), m.group("inf2"), m.group("suf")) if x)
         if _ROUGH.fullmatch(num):
             qualifier += "约"

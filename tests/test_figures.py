@@ -168,3 +168,15 @@ def test_a_span_of_clock_time_is_one_figure():
     found = [f.text for f in find_figures("开放时间为夏季7:30至18:30；峰时段8:00—21:00，谷时段21:00—次日8:00；每天9点到17点开放。")]
     assert found == ["7:30至18:30", "8:00—21:00", "21:00—次日8:00", "9点到17点"]
     assert [f.text for f in find_figures("会议于3月5日9:00开始")] == ["3月5日", "9:00"]
+
+
+@pytest.mark.parametrize("text, figure, value", [
+    ("夏季气温鲜少超过-30°C", "-30°C", -30.0),
+    ("冬季可达−45℃", "−45℃", -45.0),
+    ("湖面海拔-154米", "-154米", -154.0),
+    ("最低气温零下30度", "零下30度", -30.0),
+    ("气温55-71度", "55-71度", 55.0),
+])
+def test_a_minus_sign_belongs_to_its_figure(text, figure, value):
+    (f,) = find_figures(text)
+    assert (f.text, f.value) == (figure, value)
