@@ -150,8 +150,9 @@ def test_safe_report_name(name, expected):
     ("../../etc/passwd.txt", "路径"),
     ("sub\\x.txt", "路径"),
     ("a\x00b.txt", "控制字符"),
-    ("report.pdf", ".txt 或 .md"),
-    ("report", ".txt 或 .md"),
+    ("report.xls", "只接受 .txt、.md、.docx、.pdf、.png 或 .jpg"),
+    ("report", "只接受"),
+    ("report.doc", "另存为” .docx"),
 ])
 def test_unsafe_report_names_are_rejected(name, words):
     with pytest.raises(UploadRejected, match=re.escape(words)):
@@ -299,7 +300,11 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     ("empty.txt", b"", "空"),
     ("blank.md", b"  \n\n ", "空"),
     ("binary.txt", bytes(range(256)) * 40, "二进制"),
-    ("report.pdf", "湘潭市总工会".encode(), ".txt 或 .md"),
+    ("report.xls", "湘潭市总工会".encode(), "只接受"),
+    ("report.pdf", "湘潭市总工会".encode(), "PDF 文件已损坏"),
+    ("report.docx", b"PK\x03\x04", "不是有效的 Word 文档"),
+    ("scan.png", b"", "空"),
+    ("report.doc", b"\xd0\xcf\x11\xe0", "另存为” .docx"),
     (".hidden.txt", XIANGTAN.encode(), "隐藏"),
     ("000_ad651ca938ec0b06.txt", XIANGTAN.encode(), "同名"),
 ])
@@ -545,7 +550,7 @@ def test_the_page_cleans_the_upload_cache_and_bounds_the_queue():
     assert 0 < frequency <= 3600 and 0 < age <= 24 * 3600
     assert demo._queue.max_size == app.QUEUE_MAX_SIZE and 0 < app.QUEUE_MAX_SIZE <= 100
     upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
-    assert sorted(upload.file_types) == [".md", ".txt"]
+    assert sorted(upload.file_types) == sorted(app.guard.UPLOAD_SUFFIXES) and ".pdf" in upload.file_types
 
 
 def test_a_flood_of_rebuilds_runs_one(lib, monkeypatch):
