@@ -464,17 +464,35 @@ def _open_pdf(data: bytes, name: str):
 
 
 def _pdf_text_lines(page) -> list[Line]:
-    """The text runs of a PDF page with their boxes (top-down y)."""
+    """The text lines of a PDF page with their boxes (top-down y): its characters in the order
+    pdfium gives them, cut where pdfium breaks a line, each line's box the union of its
+    characters' boxes. (Boxes of pdfium's text "rects" overlap and repeat text: not used.)"""
     textpage = page.get_textpage()
     try:
         height = page.get_height()
-        lines = []
-        for i in range(textpage.count_rects()):
-            x0, bottom, x1, top = textpage.get_rect(i)
-            text = textpage.get_text_bounded(x0, bottom, x1, top)
-            text = re.sub(r"[\r\n]+", "", text or "").replace("\x02", "").replace("\ufffe", "")
-            if text.strip():
-                lines.append(Line(x0, height - top, x1, height - bottom, _clean(text)))
+        n = textpage.count_chars()
+        text = textpage.get_text_range(0, n) if n else ""
+        lines: list[Line] = []
+        cur: list[str] = []
+        box = None
+
+        def flush():
+            nonlocal cur, box
+            t = _clean("".join(cur).replace("\x02", "").replace("\ufffe", ""))
+            if t and box is not None:
+                lines.append(Line(box[0], height - box[3], box[2], height - box[1], t))
+            cur, box = [], None
+
+        for i, ch in enumerate(text[:n]):
+            if ch in "\r\n":
+                flush()
+                continue
+            cur.append(ch)
+            if ch.strip():
+                left, bottom, right, top = textpage.get_charbox(i)
+                box = (left, bottom, right, top) if box is None else \
+                    (min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top))
+        flush()
         return _merge_runs(lines)
     finally:
         textpage.close()
