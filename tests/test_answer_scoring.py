@@ -221,3 +221,16 @@ def test_the_unpickler_refuses_classes():
     with pytest.raises(pickle.UnpicklingError):
         _NoClasses(io.BytesIO(pickle.dumps(Boom()))).load()
     assert _NoClasses(io.BytesIO(pickle.dumps((["a 1"], {"k": "v"}, {})))).load() == (["a 1"], {"k": "v"}, {})
+
+
+@pytest.mark.slow
+def test_the_training_command_writes_a_weights_file_that_loads(tmp_path):
+    from qa.answer.train import SHARED, train
+    if not (SHARED / "extbench" / "train" / "cmrc2018_train.json").exists():
+        pytest.skip("../shared/extbench is not beside the project")
+    doc = train(tmp_path / "work", tmp_path / "w.json", limit=150, progress=False)
+    model = load_model(tmp_path / "w.json")
+    assert list(model.names) == feature_names() and "figure" in model.scorers
+    assert doc["data"]["sources"]["cmrc/fit"]["questions"] > 0 and "cmrc/heldout" in doc["held_out"]
+    again = train(tmp_path / "work", tmp_path / "w2.json", limit=150, progress=False, reuse=True)
+    assert again["families"] == doc["families"]          # seeded: the same data give the same weights

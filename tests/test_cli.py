@@ -125,3 +125,24 @@ def test_build_outside_the_project_makes_no_library(tmp_path, monkeypatch, capsy
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "build")
     assert code == 2 and "reports" in err and not (tmp_path / "reports").exists()
+
+
+def test_ask_explain_says_why_the_answer_won(built, capsys):
+    code, out, _ = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(built), "--explain")
+    assert code == 0 and out.startswith("800人") and "为什么" in out and "胜者：800人" in out and "次者" in out
+    code, out, _ = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(built), "--json", "--explain")
+    d = json.loads(out)
+    ex = d["explain"]
+    assert ex["decision"] == "found" and ex["winner"]["answer"] == "800人" and ex["winner"]["features"]
+    assert ex["probability"] >= ex["threshold"] and ex["runner_up"]["answer"] != "800人"
+    code, out, _ = run(capsys, "ask", "株洲市介绍就业多少人？", "--index", str(built), "--json")
+    assert "explain" not in json.loads(out)
+    code, out, _ = run(capsys, "ask", "深圳市有多少会员？", "--index", str(built), "--explain")
+    assert code == 1 and "拒答" in out
+
+
+def test_train_help_lists_its_options(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "--reuse" in out and "--seed" in out and "qa train" in out

@@ -82,7 +82,8 @@ def has(section: str, text: str) -> bool:
 
 _TREND = re.compile(r"由多少.{0,6}(?:增加|增长|提高|上升|减少|下降|降低)?到多少|从多少.{0,6}到多少|(?:怎样|如何|怎么)变化|"
                     r"变化(?:情况|趋势)|历年")
-_DIFFERENCE = re.compile(r"(?:增加|增长|提高|上升|减少|下降|降低|多|少)了(?:多少|几)|相差(?:多少|几)|差(?:多少|几)|"
+_DIFFERENCE = re.compile(r"(?:增加|增长|提高|上升|减少|下降|降低|多|少|涨|跌)了(?:多少|几)|相差(?:多少|几)|差(?:多少|几)|"
+                         r"(?:净增|净减|净增加|净减少|涨|跌|增|减)(?:了)?(?:多少|几)|"
                          r"(?:高|多|少)出(?:多少|几)|比(?![例重率较赛武]).{2,40}?(?:多|高|少|低)(?:多少|几)")
 _WHICH = r"哪(?:个|一个|家|座|里|所)?(?:市|城市|地方|单位|企业|公司|地区|国家|省)?"
 _COMPARE = re.compile(_WHICH + r".{0,20}?(?:更|最|比较|较)?(?:多|少|高|低|大|小|长|短)(?:一些|些|一点)?[？?吗呢]*\s*$|"
@@ -402,14 +403,20 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
     clean = re.sub(r"[由从]多少.{0,8}?(?:到|至)多少", " ", clean)   # 会员数由多少增加到多少
     # 比前一年增加了多少: the time compared with is not a word of the thing asked
     clean = re.sub(r"比(?:前一年|上一年|去年|上年同期|上年|同期|往年|\d+年前|[一二三四五六七八九十]+年前)", " ", clean)
+    for f in sorted(find_figures(clean), key=lambda f: -f.start):     # 从60.65万涨到83.13万: no 万涨
+        if f.kind not in ("year", "date") and re.search(r"\d", f.text):    # 一类, 二类 stay: names of kinds
+            clean = clean[:f.start] + " " + clean[f.end:]
     clean = _TIME_WORDS.sub(" ", clean)
     clean = _QUESTION_WORDS.sub(" ", clean)
     if q is not None and q.form != "plain":
         for section in ("sum", "several", "more", "less"):
             clean = _words()[section].sub(" ", clean)
     clean = re.sub(r"\d+(?:\.\d+)?", " ", clean)
+    quantity = set(word_sections("question_words.txt")["quantity"])
     for w in _merge_unknown_names(words(clean)):
         w = _trim_guess(w)
+        if w in quantity:
+            continue
         if w in stop or len(w) < 1 or w in out:
             continue
         if any(w == p or w == p + "市" or w == p + "省" or w == p + "县" for p in place_names) \
@@ -430,8 +437,10 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
 def _trim_guess(w: str) -> str:
     """A word jieba only guessed (not in its dictionary) that ends in a function word (松有 of
     鸡毛松有多高, 市有 of 白河市有) loses it; a place suffix alone is no word."""
-    if len(w) >= 2 and w[-1] in "有是的在为了" and tokenizer().FREQ.get(w, 0) == 0:
+    if len(w) >= 2 and w[-1] in "有是的在为了从到由于对向被把给跟和与及" and tokenizer().FREQ.get(w, 0) == 0:
         w = w[:-1]
+    elif len(w) == 2 and w[0] in "从到由于对向被把给跟和与及" and tokenizer().FREQ.get(w, 0) == 0:
+        w = w[1:]
     return "" if w in ("市", "县", "区", "省", "州") else w
 
 

@@ -218,6 +218,8 @@ def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candi
             continue
         if f.value is not None and f.kind != "year" and any(abs(f.value - v) < 1e-9 for v in q.number_values):
             continue   # the question gave this figure (柳州6家…企业): it is not the answer
+        if q.asks == "date" and f.kind == "year" and f.value in q.years:
+            continue   # 2024春运开始时间: the year it gives is not the time it asks
         zones = figure_zones(nsent, f, figs, pairs, before, context)
         fplace = figure_place(sentence, f.start, p.place)
         time = figure_time(sentence, f.start)

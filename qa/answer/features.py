@@ -42,7 +42,8 @@ def feature(fn: Feature) -> Feature:
 # (unit_kin with unit_same, subject_here with words_sentence) took opposite signs that fitted the
 # reading-comprehension data and failed on other text.
 AGAINST = ("words_missing", "words_unasked", "subject_in_report", "narrower_clash", "counted_absent", "unit_none",
-           "unit_missing", "pair_from", "numeral_one", "in_quotes", "number_clash", "place_unknown", "year_unknown")
+           "unit_missing", "pair_from", "numeral_one", "in_quotes", "number_clash", "place_unknown", "year_unknown",
+           "stated_change")
 EITHER = ("counted_elsewhere", "date_century", "date_tail", "is_range", "in_list", "clause_figures", "in_title",
           "year_of_report",
           "bias_name", "bias_span", "span_length")
@@ -191,16 +192,15 @@ def subject_in_report(q: Query, c: Candidate, ctx: Context) -> float:
 
 @feature
 def number_clash(q: Query, c: Candidate, ctx: Context) -> float:
-    """The question gives a number (第133届, 6号线) that the candidate's sentence does not have,
-    while the sentence has another number of the same measure word (第134届): 1."""
+    """The question gives a numbered thing (第133届, 第四次, 6号线) and the nearest number of the
+    same measure word before the candidate in its sentence is another (第134届): 1."""
     from ..figures import find_figures
     asked = [f for f in find_figures(q.text) if f.unit and f.kind not in ("year", "date") and f.value is not None]
     if not asked:
         return 0.0
-    here = [f for f in c.figures if f.unit]
     for f in asked:
-        same = [g for g in here if g.unit == f.unit and g.kind == f.kind]
-        if same and all(g.value != f.value for g in same):
+        before = [g for g in c.figures if g.unit == f.unit and g.kind == f.kind and g.end <= c.span[0]]
+        if before and before[-1].value != f.value:
             return 1.0
     return 0.0
 
@@ -687,6 +687,19 @@ def pair_from(q: Query, c: Candidate, ctx: Context) -> float:
     if q.past or c.figure is None:
         return 0.0
     return 1.0 if any(c.figure is a for a, _, _ in c.pairs) else 0.0
+
+
+_CHANGE_BEFORE = re.compile(r"(?:增加|增长|提高|提升|上升|减少|下降|降低|上涨|下跌|净增|增|减|涨|跌|多|少)(?:了|出)?$")
+_CHANGE_ASKED = re.compile(r"增加|增长|提高|提升|上升|减少|下降|降低|上涨|下跌|涨|跌|增|减|变化|多了|少了|相比|同比|环比|比")
+
+
+@feature
+def stated_change(q: Query, c: Candidate, ctx: Context) -> float:
+    """The figure is a change the sentence states (比去年下降37分, 同比增长62.3%) and the question
+    does not ask for a change: it asks for the level (二本线多少)."""
+    if c.figure is None or _CHANGE_ASKED.search(q.text):
+        return 0.0
+    return 1.0 if _CHANGE_BEFORE.search(c.zones.sentence[max(0, c.span[0] - 4):c.span[0]]) else 0.0
 
 
 @feature

@@ -57,6 +57,8 @@ def modified(text: str, i: int, alt: str, question: str) -> bool:
     自治区模范职工之家."""
     for m in modifiers():
         if text[max(0, i - len(m)):i] == m and (m + alt) not in question:
+            if m == "女" and text[max(0, i - 2):i - 1] == "男":
+                continue                  # 男女冠军: both, not the narrower 女冠军
             return True
     asked = [lv for lv in _LEVELS if lv + alt in question]
     if asked:

@@ -91,10 +91,11 @@ class Answerer:
 
     # ---- the steps ---------------------------------------------------------------
     def rank(self, q: Query, anchor: Candidate | None = None, exclude: frozenset[str] = frozenset(),
-             within: str | None = None, score: bool = True) -> Ranking:
+             within: str | None = None, score: bool = True, only=None) -> Ranking:
         """Retrieve, make the candidates, compute their features and (with ``score``) score
         and sort them. ``exclude`` leaves out the passages of some reports (used in training),
-        ``within`` keeps only one report's."""
+        ``within`` keeps only one report's; ``only`` (a test of a candidate) keeps the kind a
+        strategy asks for (the change a sentence states, for 比前一年多了多少)."""
         k = self.k + (3 * self.k if exclude or within else 0)
         hits = [h for h in self.retriever.search(q, k=k)
                 if h.source not in exclude and (within is None or h.source == within)][:self.k]
@@ -103,6 +104,8 @@ class Answerer:
             hits.append(Hit(anchor.passage, hits[-1].score if hits else 1.0))
         ctx = Context(q, self.corpus, anchor)
         cands = make_candidates(q, hits)
+        if only is not None:
+            cands = [c for c in cands if only(c)]
         ctx.best_doc_cover = max((ctx.doc_cover(s) for s in {h.source for h in hits}), default=0.0)
         good = [c for c in cands if eligible(q, c)]
         others = [c for c in cands if not eligible(q, c)]
@@ -114,7 +117,8 @@ class Answerer:
         scored.sort(key=lambda r: -r.score)
         return Ranking(q, hits, ctx, scored, others)
 
-    def best(self, q: Query, anchor: Candidate | None = None, within: str | None = None) -> tuple[Decision, Ranking | None]:
+    def best(self, q: Query, anchor: Candidate | None = None, within: str | None = None,
+             only=None) -> tuple[Decision, Ranking | None]:
         """The decision for a plain query: the hard rules, then the best candidate's probability
         (``within``: from one report's passages only)."""
         why = uncovered(q, self.corpus)
@@ -124,13 +128,13 @@ class Answerer:
             return Decision(False, None, None, 0.0, "where"), None
         if not q.terms and q.asks == "other":
             return Decision(False, None, None, 0.0, "nothing"), None
-        ranking = self.rank(q, anchor, within=within)
+        ranking = self.rank(q, anchor, within=within, only=only)
         ranked = _distinct_runner_up(ranking.ranked)
         return decide(q, ranked, self.model), ranking
 
-    def answer_query(self, q: Query, anchor: Candidate | None = None) -> tuple[Answer, Candidate | None]:
+    def answer_query(self, q: Query, anchor: Candidate | None = None, only=None) -> tuple[Answer, Candidate | None]:
         """A plain answer to an analysed query, and the candidate it chose (None on a refusal)."""
-        decision, ranking = self.best(q, anchor)
+        decision, ranking = self.best(q, anchor, only=only)
         explain = self.explain(decision)
         if decision.found:
             c = decision.best.candidate

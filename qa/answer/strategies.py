@@ -128,6 +128,10 @@ class Compare(Strategy):
 
 # --------------------------------------------------------------------------- from-to pairs
 
+def _same(x: float | None, y: float) -> bool:
+    return x is not None and abs(x - y) <= 1e-6 * max(1.0, abs(y))
+
+
 def best_pair(answerer, q: Query) -> tuple[Candidate, Figure, Figure] | None:
     """The best "由A增加到B" pair of the passages found for ``q``: (candidate of B, A, B)."""
     hits = answerer.retriever.search(q, k=answerer.k)
@@ -141,6 +145,8 @@ def best_pair(answerer, q: Query) -> tuple[Candidate, Figure, Figure] | None:
             nsent = normalize(sentence)
             figs = find_figures(sentence)
             for a, b, lead_end in from_to_pairs(sentence, figs):
+                if len(q.number_values) >= 2 and not (_same(a.value, q.number_values[0]) and _same(b.value, q.number_values[1])):
+                    continue        # 从60.65万涨到83.13万: the pair the question gives
                 lead = nsent[:lead_end]
                 clause_start = max((m.end() for m in re.finditer(r"[，,；;：:。]", lead)), default=0)
                 zones = [(lead[clause_start:], 1.0), (nsent[clause_start:b.end], 0.8), (nsent, 0.4),
@@ -227,6 +233,8 @@ class Difference(Strategy):
             change = (b.value or 0) - (a.value or 0)
             word = "增加" if change >= 0 else "减少"
             result = format_like(abs(change), b, operands=(a, b))
+            if a.kind == "percent" and b.kind == "percent":
+                result = result.rstrip("%") + "个百分点"     # 由75%提高到91.6%: 16.6个百分点
             label = label_of(c)
             head = say("change", result=result, after=b.text, before=a.text, word=word,
                        label=f"；{label}" if label else "")
@@ -235,7 +243,8 @@ class Difference(Strategy):
             rows = (row(c, a) | {"role": "由"}, row(c, b) | {"role": "到"})
             return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows,
                           head=head, label=label)
-        return self.plain(q)
+        # 比前一年多了多少: the change a sentence states itself (比前一年增加了386个)
+        return self.answerer.answer_query(replace(q, form="plain"), only=states_change)[0]
 
     def _than(self, q: Query, m: re.Match) -> Answer | None:
         left, right = m.group(1), m.group(2)
@@ -270,6 +279,14 @@ class Difference(Strategy):
         text = enforce_verbatim([head] + quote, [a.passage.text, b.passage.text], computed=[result])
         rows = (row(a, a.figure) | {"role": "前者"}, row(b, b.figure) | {"role": "后者"})
         return Answer(True, result, text, tuple(cites), kind="compute", computed=(result,), table=rows, head=head)
+
+
+_CHANGE_BEFORE = re.compile(r"(?:增加|增长|提高|提升|上升|减少|下降|降低|多|少|净增|增|减|涨|跌)(?:了|出)?$")
+
+
+def states_change(c: Candidate) -> bool:
+    """Whether a figure is a change the sentence states (比前一年增加了386个, 同比增长62.3%)."""
+    return c.figure is not None and bool(_CHANGE_BEFORE.search(c.zones.sentence[max(0, c.span[0] - 4):c.span[0]]))
 
 
 def other_side(left: str, right: str, q: Query) -> str:

@@ -54,7 +54,9 @@ HELD_OUT_SHARE = 0.2
 # blind to a figure whose question words are not at it)
 DECISION_EXTRA: tuple[str, ...] = ("words_graded", "words_near", "words_clause", "words_missing", "subject_in_report",
                                      "unit_same", "counted_at", "place_same", "anchored")
-PROJECT_WEIGHT = 5.0
+# how much a question of each set weighs in the refusal against a reading-comprehension one:
+# the reports are what the assistant is for; the written texts stand for what users add
+SET_WEIGHTS = {"project": 5.0, "written": 3.0, "written2": 3.0}
 FAMILIES = ("figure", "role", "name", "span")
 
 
@@ -410,8 +412,8 @@ def fit_family(groups: list[Group], folds: int, l2: float, target: float, seed: 
     F = np.vstack([decision_features(s, g) for s, g in zip(oof, groups)])
     right = np.array([float(g.y[int(np.argmax(s))] > 0) for s, g in zip(oof, groups)])
     # the project's own questions (on the reports, and on texts written in the styles the
-    # assistant meets) weigh PROJECT_WEIGHT times a reading-comprehension question in the refusal
-    sw = np.array([PROJECT_WEIGHT if g.item.project else 1.0 for g in groups])
+    # assistant meets) weigh more than a reading-comprehension question in the refusal
+    sw = np.array([SET_WEIGHTS.get(g.item.source, 1.0) for g in groups])
     # the threshold is chosen on out-of-fold probabilities of the calibrator too
     p = np.zeros(len(groups))
     fold = np.array([fold_of[g.item.group] for g in groups])
@@ -468,6 +470,8 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
         for held in (False, True):
             part = [i for i in items if i.held_out == held]
             used = {i.report[:-4] for i in part}
+            if not part:
+                continue
             idx = build_squad_index({k: v for k, v in paragraphs.items() if k in used},
                                     work / f"{name}-{'heldout' if held else 'fit'}")
             key = f"{name}/{'heldout' if held else 'fit'}"
@@ -487,6 +491,8 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
         answerer = None
         for held in (False, True):
             part = [i for i in items if i.held_out == held]
+            if not part:
+                continue
             key = f"{name}/{'heldout' if held else 'fit'}"
             cache = work / f"groups-{name}-{'heldout' if held else 'fit'}"
             groups[key] = load_groups(cache, {i.id: i for i in part}) if reuse else None
@@ -508,7 +514,7 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
         "format": 1,
         "trained": _dt.date.today().isoformat(),
         "command": f"qa train --seed {seed}" + (f" --limit {limit}" if limit else "") + (f" --l2 {l2}" if l2 != 1.0 else ""),
-        "seed": seed, "l2": l2, "folds": folds, "precision_targets": targets, "project_weight": PROJECT_WEIGHT,
+        "seed": seed, "l2": l2, "folds": folds, "precision_targets": targets, "set_weights": SET_WEIGHTS,
         "model": "conditional logit per candidate family (softmax over a question's candidates); "
                  "logistic calibrator on the best candidate's score, margin and share",
         "data": {"sources": sources, "held_out_share": HELD_OUT_SHARE,
