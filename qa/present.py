@@ -807,7 +807,6 @@ class Library:
             self.load()
             return safe, res
 
-
     def delete_report(self, name: str, on_event: Callable[[str], None] | None = None) -> tuple[str, object]:
         """Delete the report file ``name`` (as listed: its path inside the reports folder) from
         the library and drop it from the index. The file is moved aside first and put back if

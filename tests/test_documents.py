@@ -90,13 +90,26 @@ def make_scanned_pdf(path: Path) -> Path:
     return path
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header says width × height (its pixels are never there)."""
+def blank_png(width: int, height: int) -> bytes:
+    """A valid white PNG of width × height pixels (one bit a pixel: 20,000 × 20,000 is 76 KB on
+    disk and 400 million pixels decoded)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) \
-        + chunk(b"IEND", b"")
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    z = zlib.compressobj(9)
+    body = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def test_the_huge_test_image_is_a_real_image(monkeypatch):
+    from PIL import Image
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)    # PIL's own bomb check off: read its size
+    img = Image.open(io.BytesIO(blank_png(20000, 20000)))
+    assert img.size == (20000, 20000)
+    small = Image.open(io.BytesIO(blank_png(40, 30)))
+    small.load()
+    assert small.size == (40, 30) and small.getpixel((39, 29)) == 255
 
 
 def encrypted_pdf(source: Path) -> bytes:
@@ -276,7 +289,7 @@ def test_passage_is_doubtful_only_where_the_quote_overlaps():
     ("x.docx", b"PK\x03\x04 broken zip", "不是有效的 Word 文档"),
     ("x.png", b"", "文件为空"),
     ("x.jpg", b"\xff\xd8\xff\xe0 broken", "图片"),
-    ("x.png", png_header_only(20000, 20000), "图片过大（20000×20000 像素"),
+    ("x.png", blank_png(20000, 20000), "图片过大（20000×20000 像素"),
     ("x.doc", b"\xd0\xcf\x11\xe0 old word", "另存为” .docx"),
 ])
 def test_bad_files_get_a_clear_message(name, data, says):
@@ -291,6 +304,14 @@ def test_encrypted_pdf_says_to_remove_the_password(tmp_path):
     data = encrypted_pdf(make_text_pdf(tmp_path / "z.pdf"))
     with pytest.raises(ReportError, match="PDF 已加密"):
         load_report(data, "z.pdf")
+    with pytest.raises(ReportError, match="PDF 已加密"):      # the upload's quick check says it too
+        documents.check_document(data, "z.pdf")
+
+
+@pytest.mark.slow
+def test_an_image_without_text_says_so():
+    with pytest.raises(ReportError, match="没有识别出文字"):
+        load_report(blank_png(800, 600), "blank.png")
 
 
 def test_bad_files_are_skipped_and_nothing_indexed_is_lost(tmp_path, fake_embedder):
@@ -303,13 +324,15 @@ def test_bad_files_are_skipped_and_nothing_indexed_is_lost(tmp_path, fake_embedd
     (folder / "encrypted.pdf").write_bytes(encrypted_pdf(make_text_pdf(tmp_path / "z.pdf")))
     (folder / "other.docx").write_bytes(zip_of_other_things())
     (folder / "empty.png").write_bytes(b"")
-    (folder / "huge.png").write_bytes(png_header_only(20000, 20000))
+    (folder / "huge.png").write_bytes(blank_png(20000, 20000))
     (folder / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     result = build_index(folder, tmp_path / "index", embedder=fake_embedder)
     skipped = dict(result.skipped)
     assert set(skipped) == {"broken.pdf", "encrypted.pdf", "other.docx", "empty.png", "huge.png", "old.doc"}
     assert "已加密" in skipped["encrypted.pdf"] and "图片过大" in skipped["huge.png"]
-    a = Assistant.load(tmp_path / "index", embedder=fake_embedder).ask("2022年职工书屋有多少个？")
+    assistant = Assistant.load(tmp_path / "index", embedder=fake_embedder)
+    assert [r["file"] for r in assistant.reports()] == ["good.docx"]
+    a = assistant.ask("2022年职工书屋有多少个？")
     assert a.found and "52" in a.short
     files, _ = list_reports(folder)
     assert {p.name for p in files} >= {"good.docx", "old.doc", "huge.png"}
