@@ -143,8 +143,9 @@ def read_docx(data: bytes, name: str) -> Document:
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise ReportError(name, "读取 Word 需要 python-docx：请运行 pip install python-docx") from None
+    except ImportError:
+        raise ReportError(name, "读取 Word 需要 python-docx：请运行 pip install python-docx"
+                                "（或 pip install -e . 重装本项目）") from None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if "word/document.xml" not in z.namelist():
@@ -444,7 +445,11 @@ def drop_repeated_margins(pages: list[list[Line]]) -> tuple[list[list[Line]], di
 # --------------------------------------------------------------------------- PDF
 
 def _open_pdf(data: bytes, name: str):
-    import pypdfium2 as pdfium
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise ReportError(name, "读取 PDF 需要 pypdfium2：请运行 pip install pypdfium2"
+                                "（或 pip install -e . 重装本项目）") from None
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -579,7 +584,10 @@ def open_image(data: bytes, name: str, load: bool = True):
     Raises:
         ReportError: empty, not an image, damaged, or over MAX_IMAGE_PIXELS.
     """
-    from PIL import Image, UnidentifiedImageError
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise ReportError(name, "读取图片需要 Pillow：请运行 pip install pillow（或 pip install -e . 重装本项目）") from None
     if not data:
         raise ReportError(name, "文件为空 (empty file)")
     try:

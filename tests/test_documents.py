@@ -4,6 +4,7 @@ figure and a citation naming the page; bad files get a clear message and nothing
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -338,15 +339,31 @@ def test_bad_files_are_skipped_and_nothing_indexed_is_lost(tmp_path, fake_embedd
     assert {p.name for p in files} >= {"good.docx", "old.doc", "huge.png"}
 
 
-def test_missing_ocr_names_the_install_command(monkeypatch):
+def _without(monkeypatch, module: str) -> None:
+    """Imports of ``module`` fail, as where it is not installed."""
     import builtins
     real_import = builtins.__import__
 
-    def no_ocr(name, *args, **kw):
-        if name.startswith("rapidocr_onnxruntime"):
-            raise ImportError("No module named 'rapidocr_onnxruntime'")
+    def fake_import(name, *args, **kw):
+        if name == module or name.startswith(module + "."):
+            raise ImportError(f"No module named {module!r}")
         return real_import(name, *args, **kw)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+
+
+def test_missing_ocr_names_the_install_command(monkeypatch):
     monkeypatch.setattr(documents, "_engine", None)
-    monkeypatch.setattr(builtins, "__import__", no_ocr)
+    _without(monkeypatch, "rapidocr_onnxruntime")
     with pytest.raises(OcrUnavailable, match="pip install rapidocr-onnxruntime"):
         documents.ocr_engine()
+
+
+@pytest.mark.parametrize("module, name, data, command", [
+    ("pypdfium2", "x.pdf", b"%PDF-1.4", "pip install pypdfium2"),
+    ("docx", "x.docx", zip_of_other_things(), "pip install python-docx"),
+    ("PIL", "x.png", blank_png(40, 30), "pip install pillow"),
+])
+def test_a_missing_reader_names_the_install_command(monkeypatch, module, name, data, command):
+    _without(monkeypatch, module)
+    with pytest.raises(ReportError, match=re.escape(command)):
+        load_report(data, name)
