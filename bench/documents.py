@@ -1,6 +1,7 @@
 """Reading PDFs and scans, measured on the bundled reports.
 
-    python -m bench.documents            # → bench/work/documents.json, a table for bench/RESULTS.md
+    python -m bench.documents            # measure → bench/work/documents.json and its section of bench/RESULTS.md
+    python -m bench.documents --render   # only rewrite the section from bench/work/documents.json
 
 1. PDF text extraction: two bundled reports set as two-column PDFs by two producers
    (reportlab's two-column frames with its built-in Chinese CID font; Chromium printing HTML in
@@ -8,9 +9,13 @@
    pypdfium2 with this project's layout (qa.documents.read_pdf): character accuracy against
    the text set, and time per page.
 2. OCR: two bundled reports rendered as two-column newspaper pages (PNG, 2400×3400), read back
-   by RapidOCR through qa.documents: character accuracy, seconds per page, the share of lines
-   below the low-confidence mark, and the development questions about those reports answered
-   from an index where the OCR'd pages replace the text files.
+   by RapidOCR through qa.documents: character accuracy, seconds per page, how many lines fall
+   below the low-confidence mark and how many lines on each side of it are right (found
+   verbatim in the text), and the development questions about those reports answered from an
+   index where the OCR'd pages replace the text files, beside the same questions on the text.
+
+The section sits between the markers below in bench/RESULTS.md; ``python -m bench --render``
+keeps it (bench/report.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -174,8 +180,12 @@ def measure_ocr(tmp: Path) -> dict:
             shutil.copyfile(name, folder / name.name)
     documents.ocr_engine()      # loaded before the clock starts
     per_page, accs, low, lines_total, chars, sources = [], [], 0, 0, 0, {}
+    sides = {"low": [0, 0], "high": [0, 0]}    # [lines, lines found verbatim in the text]
+    page_counts = []
     for name in PAGES:
         blocks = report_blocks(name)
+        ref = reference_text(blocks)
+        flat_ref = squeeze(ref)
         pages = render_pages(blocks, columns=2, size=24, width=2400, height=3400)
         png = folder / (Path(name).stem + (".png" if len(pages) == 1 else ".pdf"))
         if len(pages) == 1:
@@ -190,10 +200,14 @@ def measure_ocr(tmp: Path) -> dict:
             per_page.append(time.perf_counter() - started)
             low += sum(1 for ln in lines if ln.score < documents.LOW_CONFIDENCE)
             lines_total += len(lines)
+            for ln in lines:
+                side = sides["low" if ln.score < documents.LOW_CONFIDENCE else "high"]
+                side[0] += 1
+                side[1] += squeeze(ln.text) in flat_ref
             texts.append(documents._page_text(lines)[0])
         text = "\n".join(texts)
-        ref = reference_text(blocks)
-        chars += len(squeeze(ref))
+        page_counts.append(len(pages))
+        chars += len(flat_ref)
         accs.append(accuracy(ref, text))
         (tmp / (Path(name).stem + ".ocr.txt")).write_text(text, encoding="utf-8")
         sources[name] = png.name
@@ -217,25 +231,134 @@ def measure_ocr(tmp: Path) -> dict:
             "characters": chars, "accuracy": round(float(np.mean(accs)), 4),
             "accuracy_per_page": [round(a, 4) for a in accs],
             "seconds_per_page": [round(s, 1) for s in per_page],
-            "low_confidence_lines": low, "lines": lines_total,
+            "pages_per_report": dict(zip(PAGES, page_counts)),
+            "low_confidence_lines": low, "lines": lines_total, "low_confidence": documents.LOW_CONFIDENCE,
+            "lines_right": {k: {"lines": n, "right": r} for k, (n, r) in sides.items()},
             "questions": len(questions), "answered_ocr": _right(result), "answered_text": _right(text_result)}
 
 
 def _right(result) -> dict:
     s = result.summary()
     wrong = [o.question for o in result.outcomes if not o.correct]
-    return {"answerable_accuracy": s["answerable_accuracy"], "hit@5": s["hit@5"], "wrong": wrong}
+    return {"answerable_accuracy": s["answerable_accuracy"], "hit@5": s["hit@5"],
+            "right": sum(o.correct for o in result.outcomes), "wrong": wrong}
 
 
-def main() -> int:
+# --------------------------------------------------------------------------- RESULTS.md
+
+BEGIN, END = "<!-- documents: python -m bench.documents -->", "<!-- /documents -->"
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def section(out: dict) -> str:
+    """The "Reading PDFs and scans" section of RESULTS.md from documents.json."""
+    lines = [BEGIN, "## Reading PDFs and scans (python -m bench.documents)", ""]
+    m = out.get("machine", {})
+    if m:
+        lines += [f"Run {m.get('date', '?')} on {m.get('cpus', '?')} CPU cores shared with other work "
+                  f"(load {m.get('load', '?')}), code at {m.get('git', '?')}.", ""]
+    lines += ["### PDF text extraction", "",
+              "Two bundled reports (000_…, 001_…) set as PDFs by two producers and read back; accuracy is "
+              "1 − edit distance / length against the text set (whitespace left out).", "",
+              "| producer | extractor | pages | character accuracy | ms per page |", "|---|---|---|---|---|"]
+    for r in out.get("pdf", []):
+        lines.append(f"| {r['producer']} | {r['extractor']} | {r['pages']} | {_pct(r['accuracy'])} | {r['ms_per_page']} |")
+    o = out.get("ocr")
+    if o:
+        secs_ = o["seconds_per_page"]
+        lr = o.get("lines_right", {})
+        low, high = lr.get("low", {}), lr.get("high", {})
+        share = lambda d: _pct(d["right"] / d["lines"]) if d.get("lines") else "—"   # noqa: E731
+        ta, oa = o["answered_text"], o["answered_ocr"]
+        lines += ["", "### OCR of rendered newspaper pages", "",
+                  f"The same two reports rendered as two-column pages ({o['page_size']}; "
+                  f"{', '.join(f'{k}: {v} pages' for k, v in o.get('pages_per_report', {}).items())}) "
+                  "with Noto Serif CJK, saved as image-only PDFs and read back by RapidOCR "
+                  "(rapidocr-onnxruntime, PP-OCR Chinese models) through qa.documents (reading order "
+                  "across the columns, paragraphs), then the same repair as the bundled reports.", "",
+                  "| measure | value |", "|---|---|",
+                  f"| pages | {o['pages']} ({o['characters']:,} characters) |",
+                  f"| character accuracy | {_pct(o['accuracy'])} (per report: "
+                  f"{', '.join(_pct(a) for a in o['accuracy_per_page'])}) |",
+                  f"| OCR seconds per page | median {statistics.median(secs_):.1f} s, "
+                  f"range {min(secs_):.1f}–{max(secs_):.1f} s ({', '.join(f'{x:.1f}' for x in secs_)}) |",
+                  f"| lines below the low-confidence mark ({o.get('low_confidence', '?')}) | "
+                  f"{o['low_confidence_lines']} of {o['lines']} |",
+                  f"| lines found verbatim in the text, below the mark | {low.get('right', '—')} of "
+                  f"{low.get('lines', '—')} ({share(low)}) |",
+                  f"| lines found verbatim in the text, at or above the mark | {high.get('right', '—')} of "
+                  f"{high.get('lines', '—')} ({share(high)}) |",
+                  f"| dev questions about these reports answered right, from the text | "
+                  f"{ta.get('right', '?')} of {o['questions']} ({_pct(ta['answerable_accuracy'])}) |",
+                  f"| … from the OCR'd pages | {oa.get('right', '?')} of {o['questions']} "
+                  f"({_pct(oa['answerable_accuracy'])}) |",
+                  f"| hit@5 (the right report in the top 5), text / OCR | {_pct(ta['hit@5'])} / "
+                  f"{_pct(oa['hit@5'])} |", ""]
+        lost = [q for q in oa["wrong"] if q not in set(ta["wrong"])]
+        gained = [q for q in ta["wrong"] if q not in set(oa["wrong"])]
+        if lost:
+            lines += ["Answered from the text but not from the OCR'd pages: " + "；".join(lost) + "。", ""]
+        if gained:
+            lines += ["Answered from the OCR'd pages but not from the text: " + "；".join(gained) + "。", ""]
+        if ta["wrong"] and set(ta["wrong"]) & set(oa["wrong"]):
+            lines += ["Missed from both: " + "；".join(q for q in ta["wrong"] if q in set(oa["wrong"])) + "。", ""]
+    lines += ["Raw numbers: bench/work/documents.json; the OCR'd text of each report beside it (*.ocr.txt).",
+              END, ""]
+    return "\n".join(lines)
+
+
+def write_section(out: dict, results: Path = ROOT / "bench" / "RESULTS.md") -> Path:
+    """Put the section into RESULTS.md: in place of the old one, or at the end."""
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    new = section(out)
+    if BEGIN in text and END in text:
+        a, b = text.index(BEGIN), text.index(END) + len(END)
+        text = text[:a] + new.rstrip("\n") + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + new
+    results.write_text(text, encoding="utf-8")
+    return results
+
+
+def kept_section(results: Path) -> str:
+    """The section as it is in RESULTS.md ("" if none), for bench/report.py to keep."""
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    if BEGIN in text and END in text:
+        return text[text.index(BEGIN):text.index(END) + len(END)] + "\n"
+    return ""
+
+
+def _machine() -> dict:
+    import os
+    import subprocess
+    from datetime import datetime, timezone
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        head = "unknown"
+    return {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
+            "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "git": head}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = WORK / "documents.json"
+    if "--render" in argv:
+        print(write_section(json.loads(path.read_text(encoding="utf-8"))))
+        return 0
     WORK.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
         tmp = Path(tmp)
-        out = {"pdf": measure_pdfs(tmp), "ocr": measure_ocr(tmp)}
+        out = {"machine": _machine(), "pdf": measure_pdfs(tmp), "ocr": measure_ocr(tmp)}
         for f in tmp.glob("*.ocr.txt"):
             shutil.copyfile(f, WORK / f.name)
-    (WORK / "documents.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     print(json.dumps(out, ensure_ascii=False, indent=1))
+    print(write_section(out))
     return 0
 
 

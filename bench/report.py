@@ -363,7 +363,10 @@ def render(data: dict, out: Path) -> Path:
     lines = header(data) + targets(stages) + quality(stages) + cmrc(stages) + speed_tables(stages) \
         + faiss_tables(stages) + notes(data)
     path = Path(out) / "RESULTS.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    # the section bench/documents.py measures separately (PDFs and scans) is kept as it is
+    from .documents import kept_section
+    kept = kept_section(path)
+    path.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
     plot(stages, Path(out) / "latency.png")
     return path
 
