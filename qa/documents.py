@@ -329,6 +329,16 @@ def _xy_cut(lines: list[Line], h: float, depth: int = 0) -> list[list[Line]]:
                     continue
         bands.append(list(strip))
         common = gaps or None
+    # A picture in one column leaves strips of the other column's lines alone between bands of
+    # two columns: bands whose lines together still leave a gutter are one set of columns
+    # (only a line across the gutter, a headline, separates them).
+    merged = [bands[0]]
+    for band in bands[1:]:
+        if _gaps([(ln.x0, ln.x1) for ln in merged[-1] + band], gutter):
+            merged[-1] = merged[-1] + band
+        else:
+            merged.append(band)
+    bands = merged
     if len(bands) == 1:
         return [sorted(lines, key=lambda ln: (ln.y0, ln.x0))]
     out = []

@@ -236,6 +236,32 @@ def test_reading_order_headline_then_left_column_then_right():
     assert order == ["大标题横跨两栏", "左0", "左1", "左2", "左3", "右0", "右1", "右2", "右3"]
 
 
+def test_a_picture_in_one_column_does_not_cut_the_page_across():
+    """Beside a picture (and its caption) in the left column, the right column's lines are
+    alone at those heights: they stay in their column, read after the whole left column."""
+    lines = [L(100, 10, 900, "大标题横跨两栏", h=30)]
+    for i in range(12):
+        y = 60 + 30 * i
+        if i < 4 or i >= 9:
+            lines.append(L(10, y, 480, f"左{i}"))
+        elif i == 7:
+            lines.append(L(100, y, 380, "图片说明"))
+        lines.append(L(520, y, 990, f"右{i}"))
+    order = [ln.text for region in reading_order(lines) for ln in region]
+    assert order == ["大标题横跨两栏", "左0", "左1", "左2", "左3", "图片说明", "左9", "左10", "左11"] \
+        + [f"右{i}" for i in range(12)]
+
+
+def test_a_headline_between_two_articles_still_separates_them():
+    lines = [L(100, 0, 900, "第一篇标题", h=30)]
+    lines += [L(10, 50 + 30 * i, 480, f"甲左{i}") for i in range(3)] + [L(520, 50 + 30 * i, 990, f"甲右{i}") for i in range(3)]
+    lines += [L(100, 160, 900, "第二篇标题", h=30)]
+    lines += [L(10, 210 + 30 * i, 480, f"乙左{i}") for i in range(3)] + [L(520, 210 + 30 * i, 990, f"乙右{i}") for i in range(2)]
+    order = [ln.text for region in reading_order(lines) for ln in region]
+    assert order == ["第一篇标题", "甲左0", "甲左1", "甲左2", "甲右0", "甲右1", "甲右2",
+                     "第二篇标题", "乙左0", "乙左1", "乙左2", "乙右0", "乙右1"]
+
+
 def test_paragraphs_run_on_across_a_column_break():
     left = [L(50, 0, 480, "第一段开头缩进"), L(10, 30, 480, "第一段写到栏底没有句号")]
     right = [L(520, 0, 990, "接着写完第一段。"), L(560, 30, 700, "第二段另起。")]
