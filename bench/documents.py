@@ -323,11 +323,20 @@ def write_section(out: dict, results: Path = ROOT / "bench" / "RESULTS.md") -> P
     return results
 
 
+# Notes written by hand on what a run shows sit between these markers, after the section:
+# a new run rewrites the measured section and leaves the notes for whoever reads the figures.
+NOTES_BEGIN, NOTES_END = "<!-- documents-notes -->", "<!-- /documents-notes -->"
+
+
 def kept_section(results: Path) -> str:
-    """The section as it is in RESULTS.md ("" if none), for bench/report.py to keep."""
+    """The section and its notes as they are in RESULTS.md ("" if none), for bench/report.py
+    to keep."""
     text = results.read_text(encoding="utf-8") if results.exists() else ""
     if BEGIN in text and END in text:
-        return text[text.index(BEGIN):text.index(END) + len(END)] + "\n"
+        end = text.index(END) + len(END)
+        if NOTES_BEGIN in text[end:] and NOTES_END in text[end:]:
+            end = text.index(NOTES_END, end) + len(NOTES_END)
+        return text[text.index(BEGIN):end] + "\n"
     return ""
 
 

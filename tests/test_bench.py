@@ -68,7 +68,7 @@ def _documents_results(accuracy: float) -> dict:
 
 
 def test_the_documents_section_is_replaced_in_place_and_kept_by_render(tmp_path):
-    from bench.documents import BEGIN, END, write_section
+    from bench.documents import BEGIN, END, NOTES_BEGIN, NOTES_END, write_section
     from bench.report import render
     results = tmp_path / "RESULTS.md"
     results.write_text("# Benchmarks\n\nsomething\n", encoding="utf-8")
@@ -79,6 +79,10 @@ def test_the_documents_section_is_replaced_in_place_and_kept_by_render(tmp_path)
     assert "| reportlab CID font | pypdf | 8 | 25.0% | 17.6 |" in text and "50.0%" not in text
     assert "| … from the OCR'd pages | 20 of 25 (80.0%) |" in text
     assert "Answered from the text but not from the OCR'd pages: 甲？" in text
+    # notes written by hand after the section stay through a new run and a render
+    results.write_text(results.read_text(encoding="utf-8") + f"{NOTES_BEGIN}\n读法说明\n{NOTES_END}\n", encoding="utf-8")
+    write_section(_documents_results(0.75), results)
+    assert "75.0%" in results.read_text(encoding="utf-8") and "读法说明" in results.read_text(encoding="utf-8")
     render({"stages": {}, "meta": {}}, tmp_path)        # the main benchmark's tables rewritten
     again = results.read_text(encoding="utf-8")
-    assert "something" not in again and again.count(BEGIN) == 1 and "25.0%" in again
+    assert "something" not in again and again.count(BEGIN) == 1 and "75.0%" in again and "读法说明" in again
