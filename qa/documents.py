@@ -480,8 +480,8 @@ def _open_pdf(data: bytes, name: str):
 
 def _pdf_text_lines(page) -> list[Line]:
     """The text lines of a PDF page with their boxes (top-down y): its characters in the order
-    pdfium gives them, cut where pdfium breaks a line, each line's box the union of its
-    characters' boxes. (Boxes of pdfium's text "rects" overlap and repeat text: not used.)"""
+    pdfium gives them, cut where pdfium breaks a line or at a gap wider than 1.5 characters,
+    each line's box the union of its characters' boxes. (Boxes of pdfium's text "rects" overlap and repeat text: not used.)"""
     textpage = page.get_textpage()
     try:
         height = page.get_height()
@@ -490,6 +490,7 @@ def _pdf_text_lines(page) -> list[Line]:
         lines: list[Line] = []
         cur: list[str] = []
         box = None
+        em = 0.0          # the font height of the last character
 
         def flush():
             nonlocal cur, box
@@ -502,11 +503,20 @@ def _pdf_text_lines(page) -> list[Line]:
             if ch in "\r\n":
                 flush()
                 continue
-            cur.append(ch)
             if ch.strip():
                 left, bottom, right, top = textpage.get_charbox(i)
+                # a gap on one row wider than 1.5 characters (their font's height: a dash's own box
+                # is flat) is a gutter: the two columns' lines of a page whose text is written
+                # row by row across it (a scanner's OCR layer) are two lines
+                _, lb, _, lt = textpage.get_charbox(i, loose=True)
+                if box is not None and left - box[2] > 1.5 * max(lt - lb, em, 1.0):
+                    flush()
+                em = lt - lb
+                cur.append(ch)
                 box = (left, bottom, right, top) if box is None else \
                     (min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top))
+            else:
+                cur.append(ch)
         flush()
         return _merge_runs(lines)
     finally:

@@ -220,6 +220,29 @@ def test_text_pdf_pages_and_repeated_margins(tmp_path):
     assert pages["全年发放帮扶资金1260万元，帮扶困难职工2150户。"] == 2
 
 
+def test_a_pdf_written_row_by_row_across_two_columns_is_read_column_by_column(tmp_path):
+    """Scanners' OCR layers often write a newspaper page's text row by row across the columns:
+    the left column's line, then the right column's line beside it."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    left = ["　　全市新建职工之家", "二十个，覆盖职工三万", "人。"]
+    right = ["　　全年慰问困难职工", "一千二百户，发放资金", "三百万元。"]
+    path = tmp_path / "rows.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 12)
+    for i in range(3):
+        c.drawString(72, 700 - 18 * i, left[i])
+        c.drawString(320, 700 - 18 * i, right[i])
+    c.showPage()
+    c.save()
+    text = load_report(path.read_bytes(), "rows.pdf").text
+    assert "全市新建职工之家二十个，覆盖职工三万人。" in text
+    assert "全年慰问困难职工一千二百户，发放资金三百万元。" in text
+    assert text.index("全市新建") < text.index("全年慰问")
+
+
 # --------------------------------------------------------------------------- layout
 
 
