@@ -287,16 +287,23 @@ def _gaps(intervals: list[tuple[float, float]], min_gap: float) -> list[tuple[fl
     return out
 
 
+def _spans(lines: Sequence[Line], h: float) -> list[tuple[float, float]]:
+    """The lines' horizontal extents for finding gutters, less a character at the right end:
+    punctuation hung past the column's edge and OCR's box padding reach into the gutter
+    without crossing it (a headline over the columns still crosses it)."""
+    return [(ln.x0, max(ln.x0 + 1.0, ln.x1 - h)) for ln in lines]
+
+
 def _xy_cut(lines: list[Line], h: float, depth: int = 0) -> list[list[Line]]:
     if len(lines) <= 1 or depth > 40:
         return [sorted(lines, key=lambda ln: (ln.y0, ln.x0))]
     gutter = h * 0.9
-    cols = _gaps([(ln.x0, ln.x1) for ln in lines], gutter)
+    cols = _gaps(_spans(lines, h), gutter)
     if cols:
         a, b = max(cols, key=lambda g: g[1] - g[0])
         mid = (a + b) / 2
-        left = [ln for ln in lines if ln.x1 <= mid]
-        right = [ln for ln in lines if ln.x1 > mid]
+        left = [ln for ln, (_, end) in zip(lines, _spans(lines, h)) if end <= mid]
+        right = [ln for ln, (_, end) in zip(lines, _spans(lines, h)) if end > mid]
         return _xy_cut(left, h, depth + 1) + _xy_cut(right, h, depth + 1)
     # strips: runs of lines that overlap vertically
     ordered = sorted(lines, key=lambda ln: ln.y0)
@@ -315,7 +322,7 @@ def _xy_cut(lines: list[Line], h: float, depth: int = 0) -> list[list[Line]]:
     bands: list[list[Line]] = []
     common: list[tuple[float, float]] | None = None
     for strip in strips:
-        gaps = _gaps([(ln.x0, ln.x1) for ln in strip], gutter) if len(strip) > 1 else []
+        gaps = _gaps(_spans(strip, h), gutter) if len(strip) > 1 else []
         if bands:
             if common is None and not gaps:
                 bands[-1].extend(strip)          # another line of text across the region
@@ -334,7 +341,7 @@ def _xy_cut(lines: list[Line], h: float, depth: int = 0) -> list[list[Line]]:
     # (only a line across the gutter, a headline, separates them).
     merged = [bands[0]]
     for band in bands[1:]:
-        if _gaps([(ln.x0, ln.x1) for ln in merged[-1] + band], gutter):
+        if _gaps(_spans(merged[-1] + band, h), gutter):
             merged[-1] = merged[-1] + band
         else:
             merged.append(band)

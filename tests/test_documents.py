@@ -275,6 +275,32 @@ def test_a_picture_in_one_column_does_not_cut_the_page_across():
         + [f"右{i}" for i in range(12)]
 
 
+def test_punctuation_hung_into_the_gutter_does_not_interleave_the_columns():
+    """OCR boxes are padded, and a line's closing punctuation hangs past the column's edge:
+    some left lines reach into the gutter, none crosses it."""
+    lines = []
+    for i in range(20):
+        y = 100 + 40 * i
+        reach = 1170 + 24 + 12 if i % 5 == 2 else 1170 + 12
+        lines += [L(68, y, reach, f"左{i}", h=30), L(1218, y, 2332, f"右{i}", h=30)]
+    order = [ln.text for region in reading_order(lines) for ln in region]
+    assert order == [f"左{i}" for i in range(20)] + [f"右{i}" for i in range(20)]
+
+
+def test_real_ocr_lines_of_a_two_column_page_read_in_order():
+    """RapidOCR's lines (boxes, text, confidence) for the first page of 001_… rendered in two
+    columns (bench/documents.py's page, 2400×3400): read in order, the page is the report's
+    text. Before hung punctuation was allowed for, one line reaching into the gutter cut the
+    page across and 10% of it was read out of place."""
+    import json
+    from bench.documents import levenshtein, report_blocks, reference_text, squeeze
+    rows = json.loads((Path(__file__).parent / "data" / "ocr_lines_001_page1.json").read_text(encoding="utf-8"))
+    text, _ = documents._page_text([Line(*row) for row in rows])
+    got = squeeze(text)
+    want = squeeze(reference_text(report_blocks("001_9aadff44d77565b3.txt")))[:len(got)]
+    assert 1 - levenshtein(want, got) / len(want) > 0.99
+
+
 def test_a_headline_between_two_articles_still_separates_them():
     lines = [L(100, 0, 900, "第一篇标题", h=30)]
     lines += [L(10, 50 + 30 * i, 480, f"甲左{i}") for i in range(3)] + [L(520, 50 + 30 * i, 990, f"甲右{i}") for i in range(3)]
