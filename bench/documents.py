@@ -302,7 +302,8 @@ def section(out: dict) -> str:
             lines += [f"{what} {m.get('date', '?')} on {m.get('cpus', '?')} CPU cores shared with other work "
                       f"(load {m.get('load', '?')} at the start), code at {m.get('git', '?')}.", ""]
     lines += ["### PDF text extraction", "",
-              "Two bundled reports (000_…, 001_…) set as PDFs by two producers and read back; accuracy is "
+              f"Two bundled reports (000_…, 001_…) set as PDFs by {len({r['producer'] for r in out.get('pdf', [])})} "
+              "producers and read back; accuracy is "
               "1 − edit distance / length against the text set (whitespace left out).", "",
               "| producer | extractor | pages | character accuracy | ms per page |", "|---|---|---|---|---|"]
     for r in out.get("pdf", []):
