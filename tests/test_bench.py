@@ -67,6 +67,7 @@ def _documents_results(accuracy: float) -> dict:
                     "answered_text": {"answerable_accuracy": 0.84, "hit@5": 1.0, "right": 21, "wrong": ["乙？"]}}}
 
 
+@pytest.mark.filterwarnings("ignore:No artists with labels")   # the plot of an empty run
 def test_the_documents_section_is_replaced_in_place_and_kept_by_render(tmp_path):
     from bench.documents import BEGIN, END, NOTES_BEGIN, NOTES_END, write_section
     from bench.report import render
