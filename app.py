@@ -318,6 +318,51 @@ def upload(files, replace: bool, progress=gr.Progress()):
     return (present.status_html("\n".join(lines), ok=ok),) + _tables() + (None,)
 
 
+def report_picker():
+    """The reports to pick from for deleting: "title · file" labels, file values."""
+    a = library().assistant
+    return gr.update(choices=present.report_choices(a.reports() if a else []), value=None)
+
+
+def pick_report(evt: gr.SelectData):
+    """A row chosen in the reports table becomes the report to delete."""
+    row = list(evt.row_value or [])
+    cols = present.REPORT_COLUMNS
+    return gr.update(value=str(row[cols.index("文件")])) if len(row) == len(cols) else gr.update()
+
+
+def ask_delete(name: str | None):
+    """The confirmation asked before a report is deleted (shown, with the report's title)."""
+    if not name:
+        return gr.update(visible=False), present.status_html("请先选择要删除的报告。", ok=False)
+    a = library().assistant
+    label = dict((f, l) for l, f in present.report_choices(a.reports() if a else [])).get(name, name)
+    return (gr.update(visible=True),
+            present.status_html(f"确定删除「{label}」吗？文件会从报告库 {library().reports.name}/ 中删除，"
+                                "索引随之更新，删除后不能恢复。", ok=False))
+
+
+def cancel_delete():
+    return gr.update(visible=False), present.status_html("已取消，没有删除任何报告。")
+
+
+def delete_report(name: str | None, progress=gr.Progress()):
+    """Delete the chosen report (after its confirmation) and update the index."""
+    lib = library()
+    try:
+        if not name:
+            raise present.UploadRejected("请先选择要删除的报告。")
+        title, res = lib.delete_report(name, on_event=present.event_progress(progress))
+        msg = f"已删除 {name}" + (f"（{title}）" if title and title != name else "") + "。\n" \
+            + _public(present.build_message(res))
+        ok = True
+    except QAError as exc:
+        msg, ok = f"未删除 {name}：{_public(exc)}", False
+    except Exception as exc:
+        msg, ok = f"未删除 {name}：{_unexpected(exc)}", False
+    return (gr.update(visible=False), present.status_html(msg, ok=ok)) + _tables()
+
+
 def add_file(path: str | Path, replace: bool = False) -> str:
     """Add one report file as the upload button does; returns the message shown (as text)."""
     status, *_ = upload([str(path)], replace)
@@ -395,12 +440,13 @@ CSS = """
 .qa-reply .qa-miss { color: var(--body-text-color-subdued); }
 .qa-reply .qa-quote { border-left: 3px solid var(--color-accent-soft); padding: 0.15rem 0 0.15rem 0.6rem;
   margin: 0.3rem 0; color: var(--body-text-color); line-height: 1.65; }
-.qa-reply .qa-cite, .qa-reply .qa-nearest, .qa-reply .qa-line { font-size: 0.88rem;
+.qa-reply .qa-cite, .qa-reply .qa-nearest, .qa-reply .qa-doubt, .qa-reply .qa-line { font-size: 0.88rem;
   color: var(--body-text-color-subdued); }
 .qa-label { display: inline-block; font-size: 0.75rem; padding: 0 0.4rem; margin-right: 0.4rem;
   border-radius: 0.6rem; background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
 .qa-error { color: #b42318; }
 .qa-fig { color: var(--color-accent); }
+.qa-reply .qa-doubt { color: #b54708; }
 mark.qa-hl { background: #fff1b8; color: inherit; padding: 0.05rem 0.1rem; border-radius: 0.2rem; }
 .dark mark.qa-hl { background: #5c4a00; }
 .qa-cards { display: flex; flex-direction: column; gap: 0.7rem; }
@@ -522,7 +568,8 @@ def build_ui() -> gr.Blocks:
                                        label="已索引的报告", elem_id="qa-reports")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        upload_box = gr.File(label="上传新报告（.txt 或 .md，UTF-8 / UTF-16 / GB18030 均可，每份最多 20 MB）",
+                        upload_box = gr.File(label="上传新报告：文本（.txt、.md）、Word（.docx）、PDF（含扫描件）或图片"
+                                                   "（.png、.jpg），每份最多 20 MB",
                                              file_count="multiple", type="filepath", elem_id="qa-upload",
                                              file_types=list(guard.UPLOAD_SUFFIXES))
                         keep_sent_names(upload_box)
@@ -530,6 +577,13 @@ def build_ui() -> gr.Blocks:
                     with gr.Column(scale=1):
                         rebuild_btn = gr.Button("全量重建索引", elem_id="qa-rebuild")
                         gr.Markdown("重建期间照常回答（用旧索引），完成后自动切换。")
+                with gr.Row(equal_height=True):
+                    delete_pick = gr.Dropdown(choices=[], value=None, label="删除报告（按标题 · 文件名选择，或点表格中的一行）",
+                                              scale=4, elem_id="qa-delete-pick")
+                    delete_btn = gr.Button("删除报告…", variant="stop", scale=1, min_width=120, elem_id="qa-delete")
+                with gr.Row(visible=False, elem_id="qa-delete-confirm") as confirm_row:
+                    confirm_btn = gr.Button("确认删除", variant="stop", elem_id="qa-delete-yes")
+                    cancel_btn = gr.Button("取消", elem_id="qa-delete-no")
                 status = gr.HTML("", elem_id="qa-status")
 
         side = [passages, table_box, table, bar, line, shown]
@@ -553,13 +607,20 @@ def build_ui() -> gr.Blocks:
         figure_csv.click(figures_export, [figure_search, figure_sort], figure_file, **PRIVATE)
         # one progress bar, on the status line: the tables keep showing while a build runs
         upload_box.upload(upload, [upload_box, replace], [status] + tables + [upload_box],
-                          concurrency_limit=1, concurrency_id="build", show_progress_on=[status], **PRIVATE)
+                          concurrency_limit=1, concurrency_id="build", show_progress_on=[status], **PRIVATE
+                          ).then(report_picker, None, delete_pick, **PRIVATE)
+        reports.select(pick_report, None, delete_pick, **PRIVATE)
+        delete_btn.click(ask_delete, [delete_pick], [confirm_row, status], **PRIVATE)
+        cancel_btn.click(cancel_delete, None, [confirm_row, status], **PRIVATE)
+        confirm_btn.click(delete_report, [delete_pick], [confirm_row, status] + tables,
+                          concurrency_limit=1, concurrency_id="build", show_progress_on=[status], **PRIVATE
+                          ).then(report_picker, None, delete_pick, **PRIVATE)
         # not in the "build" group: a rebuild asked for while a build runs is refused at once
         # (Library.rebuild(block=False)) instead of waiting to run again after it
         rebuild_btn.click(rebuild, None, [status] + tables, concurrency_limit=4, show_progress_on=[status],
-                          **PRIVATE)
+                          **PRIVATE).then(report_picker, None, delete_pick, **PRIVATE)
         figures.select(show_figure, None, figure_passage, **PRIVATE)
-        demo.load(refresh, None, tables, **PRIVATE)
+        demo.load(refresh, None, tables, **PRIVATE).then(report_picker, None, delete_pick, **PRIVATE)
         gr.api(chat_api, api_name="chat", concurrency_limit=None)
     demo.queue(default_concurrency_limit=8, max_size=QUEUE_MAX_SIZE)
     return demo

@@ -388,10 +388,13 @@ def render(data: dict, out: Path) -> Path:
         + faiss_tables(stages) + notes(data)
     path = Path(out) / "RESULTS.md"
     kept = sections(path.read_text(encoding="utf-8")) if path.exists() else {}
+    # the section bench/documents.py measures separately (PDFs and scans), with its notes
+    from .documents import kept_section
+    documents = kept_section(path)
     text = "\n".join(lines)
     if kept:
         text = text.rstrip("\n") + "\n\n" + "\n".join(kept.values())
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + ("\n" + documents if documents else ""), encoding="utf-8")
     plot(stages, Path(out) / "latency.png")
     return path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .answer import Answer, Answerer
@@ -37,6 +38,7 @@ class Assistant:
         self.retriever = Retriever(data, embedder, mode=mode)
         self.answerer = Answerer(self.retriever)
         self._by_id: dict | None = None
+        self._any_doubtful: bool | None = None     # whether any passage holds doubtful OCR text
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: str | Embedder | None = None,
@@ -89,7 +91,27 @@ class Assistant:
             InvalidQuestion: ``question`` is not text.
             InvalidParameter: ``history`` is not a list.
         """
-        return self.answerer.ask(question, history)
+        return self.mark_doubtful(self.answerer.ask(question, history))
+
+    DOUBTFUL_NOTE = "注意：引用的原文含扫描识别（OCR）把握不大的文字，请以原件为准。"
+
+    def mark_doubtful(self, answer: Answer) -> Answer:
+        """The answer with its citations of text OCR was unsure of marked (``doubtful``), and
+        a line saying so at the end of its text."""
+        if self._any_doubtful is None:
+            self._any_doubtful = any(p.doubtful for p in self.data.passages)
+        if not self._any_doubtful:
+            return answer
+        marked, any_doubt = [], False
+        for c in answer.citations:
+            p = self.passage(c.passage_id)
+            if p is not None and p.doubtful and p.is_doubtful(c.quote):
+                c = replace(c, doubtful=True)
+                any_doubt = True
+            marked.append(c)
+        if not any_doubt:
+            return answer
+        return replace(answer, citations=tuple(marked), text=f"{answer.text}\n{self.DOUBTFUL_NOTE}")
 
     # ------------------------------------------------------------------ the index
     @property
@@ -103,9 +125,10 @@ class Assistant:
         return self.data.figures
 
     def reports(self) -> list[dict]:
-        """The indexed reports: file, title, date, number of passages."""
+        """The indexed reports: file, title, date, number of passages, and pages (PDFs and
+        images; None for text and Word reports)."""
         return [{"file": name, "title": meta.get("title", ""), "date": meta.get("date") or "",
-                 "passages": meta.get("passages", 0)}
+                 "passages": meta.get("passages", 0), "pages": meta.get("pages")}
                 for name, meta in sorted(self.data.manifest.get("reports", {}).items())]
 
     def passage(self, passage_id: str):

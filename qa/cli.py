@@ -115,8 +115,11 @@ def _build(args) -> int:
                   file=sys.stderr)
     if args.events:
         return _build_events(args)
+    tty = sys.stderr.isatty()
+    # pages of PDFs and images (OCR takes seconds a page) are told on stderr as they are read
+    on_event = None if tty else (lambda msg: print(msg, file=sys.stderr, flush=True) if "页" in msg else None)
     res = build_index(args.reports, args.index, full=args.full, embedder=args.embedder,
-                      progress=sys.stderr.isatty(), wait=args.wait)
+                      progress=tty, wait=args.wait, on_event=on_event)
     if args.json:
         print(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
     else:

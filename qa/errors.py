@@ -24,6 +24,11 @@ class ReportError(QAError):
         super().__init__(f"{self.path}: {reason}")
 
 
+class OcrUnavailable(QAError):
+    """A scanned page or an image needs OCR, and the OCR package is not installed; the message
+    names the command that installs it."""
+
+
 class IndexMissing(QAError):
     """There is no index where one was expected."""
 

@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-UPLOAD_SUFFIXES = (".txt", ".md")
+# reports of every kind the library reads; .doc and .wps are let through to be told how to convert them
+UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".doc", ".wps")
 # A request may hold several reports; each is limited to 20 MB by Gradio's max_file_size.
 MAX_REQUEST_BYTES = 64 * 2**20
 

@@ -20,6 +20,8 @@ class Passage:
 
     ``text == report.text[start:end]`` for the cleaned text of report ``source``.
     ``passage_id`` is a hash of the source and the text, so it is stable across rebuilds.
+    ``page`` is the page it starts on, for PDFs and images (None otherwise); ``doubtful`` the
+    (start, end) spans of ``text`` that OCR recognised with low confidence.
     """
 
     passage_id: str
@@ -30,13 +32,27 @@ class Passage:
     text: str
     start: int
     end: int
+    page: int | None = None
+    doubtful: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Passage":
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})
+        values = {k: d.get(k) for k in cls.__dataclass_fields__}
+        values["doubtful"] = tuple(tuple(span) for span in values.get("doubtful") or ())
+        return cls(**values)
+
+    def is_doubtful(self, quote: str) -> bool:
+        """Whether ``quote`` (a sentence of this passage) holds text OCR was unsure of."""
+        if not self.doubtful or not quote:
+            return False
+        start = self.text.find(quote)
+        if start < 0:
+            return False
+        end = start + len(quote)
+        return any(a < end and start < b for a, b in self.doubtful)
 
 
 def split_sentences(text: str, offset: int = 0, full: bool = False) -> list[tuple[int, int]]:
@@ -107,7 +123,7 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Pa
             spans = split_sentences(report.text[s:e], s) if e - s > params.max_chars else [(s, e)]
             spans = [piece for a, b in spans for piece in _runon_pieces(report.text, a, b, params.max_chars)]
             for a, b in spans:
-                units.append((a, b, para.section, para.place, para.heading))
+                units.append((a, b, para.section, para.place, para.heading, para.page))
 
     passages: list[Passage] = []
     seen: dict[str, int] = {}
@@ -124,15 +140,18 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Pa
         else:
             seen[pid] = 0
         body = next(u for u in group if not u[4])
+        doubtful = tuple((max(a, start) - start, min(b, end) - start)
+                         for a, b in report.doubtful if a < end and start < b)
         passages.append(Passage(pid, report.source, report.sections[body[2]].title, body[3],
-                                report.date, text, start, end))
+                                report.date, text, start, end, body[5], doubtful))
 
     group: list[tuple] = []
     for u in units:
         if group:
             last = group[-1]
             too_long = u[1] - group[0][0] > params.max_chars and not all(x[4] for x in group)
-            boundary = u[2] != last[2] or u[3] != last[3]
+            # a new page starts a passage, so a citation's page is the page of what it quotes
+            boundary = u[2] != last[2] or u[3] != last[3] or u[5] != last[5]
             heading = u[4] and not last[4]
             if too_long or boundary or heading:
                 emit(group)

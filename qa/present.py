@@ -146,6 +146,8 @@ def render_answer(answer) -> str:
                         f'「{highlight(quote, None, figures)}」</div>')
         elif line.startswith("出处："):
             rows.append(f'<div class="qa-cite"><span class="qa-label">出处</span>{esc(line[len("出处："):])}</div>')
+        elif line.startswith("注意：") and "识别" in line:
+            rows.append(f'<div class="qa-doubt">{esc(line)}</div>')
         elif line.startswith("最接近的记录"):
             rows.append(f'<div class="qa-nearest">{esc(line)}</div>')
         elif i == 0 and answer.found:
@@ -173,12 +175,15 @@ def _meta(*pairs: tuple[str, str | None]) -> str:
 
 
 def passage_card(*, source: str, section: str, place: str | None, date: str | None, text: str,
-                 quote: str | None, figures: Iterable[str] = (), label: str = "") -> str:
-    """One passage with the quoted sentence highlighted and its source, section, place, date."""
+                 quote: str | None, figures: Iterable[str] = (), label: str = "",
+                 page: int | None = None) -> str:
+    """One passage with the quoted sentence highlighted and its source (and page), section,
+    place, date."""
     head = f'<div class="qa-card-label">{esc(label)}</div>' if label else ""
     body = highlight(text, quote, figures)
+    src = f"{source} · 第{page}页" if page else source
     return (f'<div class="qa-card">{head}'
-            f'<div class="qa-card-src">{esc(source)}</div>'
+            f'<div class="qa-card-src">{esc(src)}</div>'
             f'<div class="qa-card-sec">{esc(section)}</div>'
             f'<div class="qa-card-meta">{_meta(("地点 ", place), ("日期 ", date))}</div>'
             f'<div class="qa-card-text">{body}</div></div>')
@@ -201,9 +206,11 @@ def render_passages(answer, lookup: Callable[[str], object], related: Sequence =
         figs = [str(r.get("figure") or "") for r in rows] or figures
         if p is None:  # the index changed since: the quote alone
             return passage_card(source=c.source, section=c.section, place=c.place, date=c.date,
-                                text=c.quote, quote=c.quote, figures=figs, label=label)
+                                text=c.quote, quote=c.quote, figures=figs, label=label,
+                                page=getattr(c, "page", None))
         return passage_card(source=p.source, section=p.section, place=c.place or p.place,
-                            date=p.date or c.date, text=p.text, quote=c.quote, figures=figs, label=label)
+                            date=p.date or c.date, text=p.text, quote=c.quote, figures=figs, label=label,
+                            page=p.page)
 
     seen = set()
     for i, c in enumerate(answer.citations or ()):
@@ -242,7 +249,7 @@ def render_figure_row(row: dict, passage=None) -> str:
 TABLE_KINDS = ("compare", "trend", "compute")
 ANSWER_COLUMNS = ["地区", "数字", "时间", "日期", "出处"]
 FIGURE_COLUMNS = ["地区", "指标", "数字", "数值", "单位", "时间", "日期", "报告", "文章", "原句", "段落"]
-REPORT_COLUMNS = ["文件", "标题", "日期", "段落数"]
+REPORT_COLUMNS = ["标题", "文件", "日期", "页数", "段落数"]
 
 
 def _frame(rows: list[list], columns: list[str]):
@@ -397,9 +404,19 @@ def figure_page_info(page: int, pages: int, matched: int, total: int, query: str
 
 
 def reports_frame(reports: Sequence[dict]):
-    """The indexed reports: file, title, date, number of passages."""
-    return _frame([[r.get("file", ""), r.get("title", ""), r.get("date", ""), r.get("passages", 0)]
-                   for r in reports], REPORT_COLUMNS)
+    """The indexed reports: title, file, date, pages (PDFs and images), number of passages."""
+    return _frame([[r.get("title", ""), r.get("file", ""), r.get("date", ""), r.get("pages") or "",
+                    r.get("passages", 0)] for r in reports], REPORT_COLUMNS)
+
+
+def report_choices(reports: Sequence[dict]) -> list[tuple[str, str]]:
+    """(label, file) pairs for picking a report: its title and its file name (the bundled
+    files' names are hashes; a title alone may repeat)."""
+    out = []
+    for r in reports:
+        title, file = r.get("title") or "", r.get("file", "")
+        out.append((f"{title} · {file}" if title and title != file else file, file))
+    return out
 
 
 def find_figure(figures: Sequence[dict], passage_id: str, figure: str = "", sentence: str = "") -> dict | None:
@@ -487,7 +504,8 @@ class UploadRejected(QAError):
     """An uploaded report was not added; the message says why and what to do."""
 
 
-UPLOAD_SUFFIXES = (".txt", ".md")
+UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".png", ".jpg", ".jpeg")
+ACCEPTED = ".txt、.md、.docx、.pdf、.png 或 .jpg"
 MAX_NAME_CHARS = 120
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _UNSAFE_CHARS = re.compile(r"[^\w\u3000-\u303f\uff00-\uffef.()\-（）【】《》]+")
@@ -497,11 +515,13 @@ def safe_report_name(name: str) -> str:
     """A safe file name for an uploaded report, or :class:`UploadRejected` saying why not.
 
     Rejects names with a folder part, hidden names, control characters and other extensions
-    than .txt/.md; characters outside letters, digits, CJK and ``._-()`` become ``_``.
+    than those of UPLOAD_SUFFIXES (a .doc is told how to convert it); characters outside
+    letters, digits, CJK and ``._-()`` become ``_``.
     """
+    from .documents import LEGACY_SUFFIXES
     raw = "" if name is None else str(name)
     if not raw.strip():
-        raise UploadRejected("文件名为空；请给报告一个以 .txt 或 .md 结尾的名字")
+        raise UploadRejected(f"文件名为空；请给报告一个以 {ACCEPTED} 结尾的名字")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
         raise UploadRejected(f"文件名 {raw!r} 含有控制字符，不安全；请改名后再上传")
     if "/" in raw or "\\" in raw or raw in (".", ".."):
@@ -510,8 +530,10 @@ def safe_report_name(name: str) -> str:
     if name.startswith("."):
         raise UploadRejected(f"文件名 {raw!r} 以点开头（隐藏文件），不会被索引；请改名后再上传")
     stem, suffix = os.path.splitext(name)
+    if suffix.lower() in LEGACY_SUFFIXES:
+        raise UploadRejected(f"{name}：{LEGACY_SUFFIXES[suffix.lower()]}")
     if suffix.lower() not in UPLOAD_SUFFIXES:
-        raise UploadRejected(f"{name}：只接受 .txt 或 .md 报告（这个文件是 {suffix or '无扩展名'}）")
+        raise UploadRejected(f"{name}：只接受 {ACCEPTED} 报告（这个文件是 {suffix or '无扩展名'}）")
     stem = _UNSAFE_CHARS.sub("_", stem).strip("._ ") or "report"
     safe = stem[:MAX_NAME_CHARS] + suffix.lower()
     return safe
@@ -520,13 +542,19 @@ def safe_report_name(name: str) -> str:
 def check_report(data: bytes, name: str):
     """Decode and parse an uploaded report; :class:`ReportError` when nothing can be indexed.
 
-    Returns the parsed :class:`~qa.reports.Report`.
+    Returns the parsed :class:`~qa.reports.Report`; for a Word, PDF or image file, None after a
+    quick check that it opens (the build, in its own process, reads it in full: OCR takes
+    seconds a page and is not done twice).
     """
+    from .documents import check_document, is_document
     from .passages import chunk_report
     from .reports import decode_report, parse_report
     if len(data) > MAX_UPLOAD_BYTES:
         mb = 1024 * 1024
         raise ReportError(name, f"文件过大（{len(data) // mb} MB，上限 {MAX_UPLOAD_BYTES // mb} MB）")
+    if is_document(name):
+        check_document(data, name)
+        return None
     report = parse_report(decode_report(data, name), name)
     if not chunk_report(report):
         raise ReportError(name, "没有可回答的正文")
@@ -794,6 +822,36 @@ class Library:
             self.load()
             return safe, res
 
+    def delete_report(self, name: str, on_event: Callable[[str], None] | None = None) -> tuple[str, object]:
+        """Delete the report file ``name`` (as listed: its path inside the reports folder) from
+        the library and drop it from the index. The file is moved aside first and put back if
+        the build fails, so a failed delete loses nothing. Returns (title, BuildResult).
+
+        Raises:
+            UploadRejected: no report of that name; QAError: the build failed (nothing deleted).
+        """
+        from .reports import list_reports
+        with self.lock:
+            if not self.reports.is_dir():
+                raise UploadRejected(f"报告目录 {self.reports} 不存在")
+            files, _ = list_reports(self.reports)
+            by_name = {p.relative_to(self.reports).as_posix(): p for p in files}
+            path = by_name.get(str(name or ""))
+            if path is None:
+                raise UploadRejected(f"报告库中没有 {name!r}；请刷新页面后重新选择")
+            title = next((r.get("title", "") for r in (self.assistant.reports() if self.assistant else [])
+                          if r.get("file") == name), "")
+            aside = path.parent / f".deleted-{secrets.token_hex(6)}-{path.name}"
+            os.replace(path, aside)
+            try:
+                res = run_build(self.reports, self.index, full=False, wait=self.build_wait, on_event=on_event)
+            except BaseException:
+                os.replace(aside, path)
+                raise
+            aside.unlink(missing_ok=True)
+            self.load()
+            return title, res
+
 
 def event_progress(progress) -> Callable[[str], None]:
     """An ``on_event`` callback for :func:`~qa.build_index` that moves a gr.Progress bar."""
@@ -802,6 +860,9 @@ def event_progress(progress) -> Callable[[str], None]:
 
     def on_event(message: str) -> None:
         frac = (steps.index(message) + 1) / len(steps) if message in steps else None
+        page = re.search(r"第 (\d+)/(\d+) 页", message)     # a page of a PDF or a scan
+        if page:
+            frac = int(page.group(1)) / max(int(page.group(2)), 1)
         try:
             progress(frac if frac is not None else 0.5, desc=f"{message}（{time.monotonic() - started:.1f} 秒）")
         except Exception:  # a progress bar must never break a build

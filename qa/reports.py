@@ -14,11 +14,14 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from .errors import ReportError
 from .lexicon import find_places, gazetteer, normalize
 
-REPORT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+# Word, PDF and images are read by qa.documents; .doc/.wps are listed to say how to convert them.
+REPORT_SUFFIXES = TEXT_SUFFIXES + (".docx", ".pdf", ".png", ".jpg", ".jpeg", ".doc", ".wps")
 # A report is a few newspaper pages; past this size a file is refused with a message (split it).
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 
@@ -112,6 +115,7 @@ class Paragraph:
     section: int          # index into Report.sections
     place: str | None     # the city, province or organisation the paragraph is about
     heading: bool = False
+    page: int | None = None   # the page it starts on (PDFs and images)
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ class Report:
     sections: list[Section]
     paragraphs: list[Paragraph]
     dropped: dict[str, int] = field(default_factory=dict)   # what cleaning removed, by kind
+    pages: int | None = None       # pages of a PDF or an image; None for text and Word files
+    # (start, end) spans of ``text`` that OCR recognised with low confidence
+    doubtful: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def year(self) -> int | None:
@@ -216,25 +223,32 @@ class _Block:
     kind: str = "body"        # body | heading | header | byline | caption | duplicate
     markdown: bool = False
     repeated_lines: int = 0   # copies of a line of this block dropped from it
+    page: int | None = None
 
 
-def _blocks(raw: str) -> list[_Block]:
+def _blocks(raw: str, paged: bool = False) -> list[_Block]:
+    """The blocks (paragraphs) of a raw text. With ``paged``, a line holding a form feed starts
+    a new page (qa.documents writes "\\n\\f\\n" between pages, a paragraph break like any
+    other) and each block knows its page."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     raw = re.sub(r"</?(?:sub|sup|b|i|u|br|span|font|strong|em)\b[^>]*>", "", raw, flags=re.I)
     blocks: list[_Block] = []
     gap = 0
+    page = 1 if paged else None
     current: list[str] = []
     for line in raw.split("\n"):
         if line.strip():
             current.append(line)
             continue
         if current:
-            blocks.append(_Block("\n".join(current), gap))
+            blocks.append(_Block("\n".join(current), gap, page=page))
             current = []
             gap = 0
+        if paged and "\f" in line:
+            page += 1
         gap += 1
     if current:
-        blocks.append(_Block("\n".join(current), gap))
+        blocks.append(_Block("\n".join(current), gap, page=page))
         gap = 0
     if blocks:
         blocks[0].gap_before = 0  # blank lines at the top of a file say nothing of the first block
@@ -396,7 +410,7 @@ def _repair(blocks: list[_Block]) -> list[_Block]:
                 if word_break:
                     prev.kind = "body"
                 continue
-        out.append(_Block(b.text, b.gap_before, b.gap_after, b.kind, b.markdown))
+        out.append(_Block(b.text, b.gap_before, b.gap_after, b.kind, b.markdown, page=b.page))
     return out
 
 
@@ -457,14 +471,18 @@ def _title_spans(group: list[_Block]) -> list[tuple[int, int]]:
     return spans
 
 
-def parse_report(raw: str, source: str) -> Report:
+def parse_report(raw: str, source: str, *, paged: bool = False, doubtful: Sequence[str] = ()) -> Report:
     """Clean a report and find its articles, places and date.
 
     Args:
         raw: the decoded text of the file.
         source: the file name, used as the citation id.
+        paged: ``raw`` holds pages separated by form feeds (a PDF or an image): every
+            paragraph records the page it starts on.
+        doubtful: lines OCR recognised with low confidence; where they are in the cleaned
+            text is kept in ``Report.doubtful``.
     """
-    blocks = _blocks(raw)
+    blocks = _blocks(raw, paged)
     header_date = _classify(blocks)
     dropped: dict[str, int] = {}
     for b in blocks:
@@ -498,10 +516,10 @@ def parse_report(raw: str, source: str) -> Report:
 
     offset = 0
 
-    def add(text: str, heading: bool) -> None:
+    def add(text: str, heading: bool, page: int | None) -> None:
         nonlocal offset
         parts.append(text)
-        paragraphs.append(Paragraph(text, offset, offset + len(text), len(sections) - 1, place, heading))
+        paragraphs.append(Paragraph(text, offset, offset + len(text), len(sections) - 1, place, heading, page))
         offset += len(text) + 1
 
     i = 0
@@ -519,13 +537,13 @@ def parse_report(raw: str, source: str) -> Report:
                 for g in group[pos:a]:
                     if not sections:
                         start_section([g])   # a banner above the first article
-                    add(g.text, True)
+                    add(g.text, True, g.page)
                 start_section(group[a:b])
                 for g in group[a:b]:
-                    add(g.text, True)
+                    add(g.text, True, g.page)
                 pos = b
             for g in group[pos:]:
-                add(g.text, True)
+                add(g.text, True, g.page)
             i = j
             continue
         if not sections:
@@ -534,13 +552,52 @@ def parse_report(raw: str, source: str) -> Report:
         # An article whose title was lost (cut off with the page) still names its city
         # early in its paragraphs: "2012年，绵阳工会通过…".
         place = _subject_place(text) or place
-        add(text, False)
+        add(text, False, blocks[i].page)
         i += 1
 
     text = "\n".join(parts)
     title = next((s.title for s in sections if s.org or s.place), sections[0].title if sections else "")
     return Report(source=source, title=title or source, date=_report_date(text, header_date),
-                  text=text, sections=sections, paragraphs=paragraphs, dropped=dropped)
+                  text=text, sections=sections, paragraphs=paragraphs, dropped=dropped,
+                  pages=(blocks[-1].page if blocks else 1) if paged else None,
+                  doubtful=_find_lines(text, doubtful))
+
+
+def _find_lines(text: str, lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the ``lines`` (as cleaning writes them) are in ``text``: sorted (start, end) spans."""
+    spans = set()
+    for line in lines:
+        line = re.sub(r"[ \t]+", " ", line).strip().lstrip("#").strip()
+        if len(line) < 2:
+            continue
+        start = text.find(line)
+        while start != -1:
+            spans.add((start, start + len(line)))
+            start = text.find(line, start + 1)
+    return sorted(spans)
+
+
+def load_report(data: bytes, name: str, on_page=None) -> Report:
+    """Read and clean a report file of any kind this reads (text, Word, PDF, image).
+
+    Args:
+        data: the file's bytes.
+        name: its name (the citation id; its suffix chooses the reader).
+        on_page: for PDFs and images, called with (page, pages, "text" | "ocr") per page.
+
+    Raises:
+        ReportError, OcrUnavailable: the file cannot be read; the message says why and what to do.
+    """
+    from .documents import LEGACY_SUFFIXES, is_document, read_document
+    lower = name.lower()
+    if is_document(lower) or lower.endswith(tuple(LEGACY_SUFFIXES)):
+        doc = read_document(data, name, on_page)
+        paged = lower.endswith((".pdf", ".png", ".jpg", ".jpeg"))
+        report = parse_report(doc.text, name, paged=paged, doubtful=doc.doubtful)
+        for kind, n in doc.dropped.items():
+            report.dropped[kind] = report.dropped.get(kind, 0) + n
+        return report
+    return parse_report(decode_report(data, name), name)
 
 
 # The user's reports library: where `qa build` and the app read reports and where uploads go.

@@ -38,7 +38,7 @@ from .embedders import BUILTIN_ID, Embedder, LsaEmbedder, SentenceTransformerEmb
 from .errors import BuildLocked, EmbedderMismatch, EmptyIndex, IndexCorrupt, IndexMissing, NotAnIndex, QAError, ReportError
 from .lexicon import data_hash, tokenize, tokenizer
 from .passages import ChunkParams, Passage, chunk_report
-from .reports import MAX_REPORT_BYTES, content_hash, decode_report, list_reports, parse_report
+from .reports import MAX_REPORT_BYTES, content_hash, list_reports, load_report
 
 FORMAT_VERSION = 1
 FIX = "qa build --full"
@@ -481,6 +481,9 @@ def no_reports_message(folder: Path, manifest: dict) -> str:
 
 
 _PASSAGE_FIELDS = tuple(Passage.__dataclass_fields__)
+# page and doubtful (PDFs, images) are written only when set: text reports' rows stay as they were
+_OPTIONAL_FIELDS = ("page", "doubtful")
+_BASE_FIELDS = tuple(k for k in _PASSAGE_FIELDS if k not in _OPTIONAL_FIELDS)
 
 
 def read_passages(folder: Path, n: int | None) -> list[Passage]:
@@ -489,7 +492,8 @@ def read_passages(folder: Path, n: int | None) -> list[Passage]:
         lines = [ln for ln in (folder / "passages.jsonl").read_text(encoding="utf-8").split("\n") if ln]
         # one JSON array for the whole file: a single parser call instead of one per line
         rows = json.loads("[" + ",".join(lines) + "]")
-        passages = [Passage(*map(row.get, _PASSAGE_FIELDS)) for row in rows]   # Passage.from_dict
+        passages = [Passage.from_dict(row) if "page" in row or "doubtful" in row
+                    else Passage(*map(row.get, _BASE_FIELDS)) for row in rows]   # Passage.from_dict
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError, AttributeError) as exc:
         raise IndexCorrupt(f"passages.jsonl 已损坏 ({type(exc).__name__}: {exc})；请运行 `{FIX}`") from None
     if len(passages) != n:
@@ -745,27 +749,52 @@ def _map(fn, jobs: list, workers: int, progress: bool, desc: str, unit: str,
         gc.unfreeze()
 
 
-def _prepare_report(job: tuple) -> tuple[str, str | None, tuple | None]:
+def _prepare_report(job: tuple, on_page=None) -> tuple[str, str | None, tuple | None]:
     """Read, clean and chunk one report; count its passages' terms; list its figures.
 
     Returns (name, None, (meta, passages, term counts, figure rows)), or (name, reason, None)
-    for a report that cannot be indexed.
+    for a report that cannot be indexed. ``on_page`` is called per page of a PDF or an image.
     """
+    from .errors import OcrUnavailable
     from .figures import figure_table
     name, path, chunk = job
     try:
-        report = parse_report(decode_report(Path(path).read_bytes(), name), name)
+        report = load_report(Path(path).read_bytes(), name, on_page)
         passages = chunk_report(report, chunk)
         if not passages:
             raise ReportError(name, "没有可回答的正文")
     except ReportError as exc:
         return name, exc.reason, None
+    except OcrUnavailable as exc:
+        return name, str(exc), None
     except OSError as exc:
         return name, f"无法读取（{exc.strerror}）", None
     meta = {"title": report.title, "date": report.date, "passages": len(passages),
             "sections": len(report.sections), "dropped": report.dropped}
+    if report.pages is not None:
+        meta["pages"] = report.pages
     counts = count_terms(tokenize(index_text(p)) for p in passages)
     return name, None, (meta, passages, counts, unique_figures(figure_table(passages)))
+
+
+def is_document(name: str) -> bool:
+    """A Word, PDF or image file (or a legacy .doc), read page by page in the build's process."""
+    from .documents import LEGACY_SUFFIXES, is_document as _is_doc
+    return _is_doc(name) or name.lower().endswith(tuple(LEGACY_SUFFIXES))
+
+
+def _page_events(name: str, say: Callable[[str], None], progress: bool):
+    """An on_page callback: a build event per page ("识别 scan.pdf 第 2/5 页"), and a line on
+    the terminal with ``progress``."""
+    import sys
+
+    def on_page(page: int, pages: int, what: str) -> None:
+        verb = "识别（OCR）" if what == "ocr" else "读取"
+        message = f"{verb} {Path(name).name} 第 {page}/{pages} 页"
+        say(message)
+        if progress:
+            print(message, file=sys.stderr, flush=True)
+    return on_page
 
 
 def unique_figures(rows: list[dict]) -> list[dict]:
@@ -912,13 +941,23 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         # there is a lot of it (tokenising is most of a build's time, and jieba is pure Python)
         say("读取报告")
         todo = sorted(set(result.changed) | set(result.added))
-        workers = build_workers(sum(sizes[name] for name in todo))
+        # Word, PDF and image files are read here, one page after another with a message per
+        # page (OCR takes seconds a page); text reports are shared among the workers.
+        docs = [name for name in todo if is_document(name)]
+        texts = [name for name in todo if name not in set(docs)]
+        workers = build_workers(sum(sizes[name] for name in texts))
         new_passages: list[Passage] = []
         new_counts: list[TermCounts] = []
         new_figures: list[dict] = []
         report_meta = {s: old_reports[s] for s in keep_sources}
-        jobs = [(name, current[name][0], chunk) for name in todo]
-        for name, reason, prepared in _map(_prepare_report, jobs, workers, progress, "分词", "份"):
+        prepared_all = {}
+        for name in docs:
+            prepared_all[name] = _prepare_report((name, current[name][0], chunk),
+                                                 on_page=_page_events(name, say, progress))
+        jobs = [(name, current[name][0], chunk) for name in texts]
+        for item in _map(_prepare_report, jobs, workers, progress, "分词", "份"):
+            prepared_all[item[0]] = item
+        for name, reason, prepared in (prepared_all[name] for name in todo):
             if reason is not None:
                 result.skipped.append((name, reason))
                 for lst in (result.added, result.changed):
@@ -1057,6 +1096,15 @@ def _old_figure_count(old: IndexData) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+def _passage_row(p: Passage) -> dict:
+    row = {k: getattr(p, k) for k in _BASE_FIELDS}
+    if p.page is not None:
+        row["page"] = p.page
+    if p.doubtful:
+        row["doubtful"] = [list(span) for span in p.doubtful]
+    return row
+
+
 def _write(folder: Path, manifest: dict, passages: list[Passage], vectors, bm25: Bm25,
            emb: Embedder | None, figures: list[dict], append_to: Path | None = None) -> None:
     """Write an index into ``folder``; with ``append_to``, the passages and figures are rows
@@ -1070,8 +1118,7 @@ def _write(folder: Path, manifest: dict, passages: list[Passage], vectors, bm25:
         mode = "a"
     with open(folder / "passages.jsonl", mode, encoding="utf-8") as f:
         # Passage.to_dict without asdict's deep copy
-        f.writelines(json.dumps({k: getattr(p, k) for k in _PASSAGE_FIELDS}, ensure_ascii=False) + "\n"
-                     for p in passages)
+        f.writelines(json.dumps(_passage_row(p), ensure_ascii=False) + "\n" for p in passages)
     faiss.write_index(vectors, str(folder / "vectors.faiss"))
     bm25.save(folder)
     if isinstance(emb, LsaEmbedder):

@@ -181,7 +181,8 @@ def test_reports_upload_ask_and_delete(lib, own_client):
     assert "已有同名报告" in error_of(own_client.post("/api/reports", files=files), 409)
     again = {"files": ("xiangtan.txt", (XIANGTAN + "\n全市新建职工之家12个。\n").encode(), "text/plain")}
     assert own_client.post("/api/reports", files=again, data={"replace": "true"}).status_code == 201
-    assert "只接受" in error_of(own_client.post("/api/reports", files={"files": ("a.pdf", b"%PDF", "application/pdf")}), 415)
+    assert "只接受" in error_of(own_client.post("/api/reports", files={"files": ("a.xls", b"\xd0\xcf", "application/vnd.ms-excel")}), 415)
+    assert "PDF 文件已损坏" in error_of(own_client.post("/api/reports", files={"files": ("a.pdf", b"%PDF", "application/pdf")}), 400)
     assert "为空" in error_of(own_client.post("/api/reports", files={"files": ("empty.txt", b"", "text/plain")}), 400)
     assert "files：缺少" in error_of(own_client.post("/api/reports", data={"replace": "true"}), 422)
 

@@ -150,8 +150,9 @@ def test_safe_report_name(name, expected):
     ("../../etc/passwd.txt", "路径"),
     ("sub\\x.txt", "路径"),
     ("a\x00b.txt", "控制字符"),
-    ("report.pdf", ".txt 或 .md"),
-    ("report", ".txt 或 .md"),
+    ("report.xls", "只接受 .txt、.md、.docx、.pdf、.png 或 .jpg"),
+    ("report", "只接受"),
+    ("report.doc", "另存为” .docx"),
 ])
 def test_unsafe_report_names_are_rejected(name, words):
     with pytest.raises(UploadRejected, match=re.escape(words)):
@@ -299,7 +300,11 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     ("empty.txt", b"", "空"),
     ("blank.md", b"  \n\n ", "空"),
     ("binary.txt", bytes(range(256)) * 40, "二进制"),
-    ("report.pdf", "湘潭市总工会".encode(), ".txt 或 .md"),
+    ("report.xls", "湘潭市总工会".encode(), "只接受"),
+    ("report.pdf", "湘潭市总工会".encode(), "PDF 文件已损坏"),
+    ("report.docx", b"PK\x03\x04", "不是有效的 Word 文档"),
+    ("scan.png", b"", "空"),
+    ("report.doc", b"\xd0\xcf\x11\xe0", "另存为” .docx"),
     (".hidden.txt", XIANGTAN.encode(), "隐藏"),
     ("000_ad651ca938ec0b06.txt", XIANGTAN.encode(), "同名"),
 ])
@@ -311,6 +316,77 @@ def test_bad_upload_gives_a_message_and_keeps_the_index(lib, tmp_path, name, dat
     assert sorted(p.name for p in lib.reports.iterdir()) == before_files
     assert Assistant.load(lib.index).reports() == before == lib.assistant.reports()
     assert "8019个" in lib.assistant.ask("截至2008年6月底，南宁市共有多少个基层工会组织？").text
+
+
+def _bad_document(kind: str, tmp_path: Path) -> bytes:
+    from test_documents import blank_png, encrypted_pdf, make_text_pdf, zip_of_other_things
+    if kind == "encrypted":
+        return encrypted_pdf(make_text_pdf(tmp_path / "z.pdf"))
+    if kind == "zip":
+        return zip_of_other_things()
+    return blank_png(20000, 20000)
+
+
+@pytest.mark.parametrize("name, kind, words", [
+    ("locked.pdf", "encrypted", "PDF 已加密"),
+    ("notes.docx", "zip", "不是 Word 文档"),
+    ("huge.png", "huge", "图片过大（20000×20000 像素"),
+])
+def test_bad_document_upload_gives_a_message_and_keeps_the_index(lib, tmp_path, name, kind, words):
+    before_files = sorted(p.name for p in lib.reports.iterdir())
+    before = lib.assistant.reports()
+    status = app.add_file(_write(tmp_path, name, _bad_document(kind, tmp_path)))
+    assert "qa-bad" in status and words in status and "未添加" in status
+    assert sorted(p.name for p in lib.reports.iterdir()) == before_files
+    assert Assistant.load(lib.index).reports() == before == lib.assistant.reports()
+    assert "8019个" in lib.assistant.ask("截至2008年6月底，南宁市共有多少个基层工会组织？").text
+
+
+def test_delete_a_report_after_its_confirmation(lib, tmp_path):
+    app.add_file(_write(tmp_path, "xiangtan.txt", XIANGTAN.encode()))
+    title = next(r["title"] for r in lib.assistant.reports() if r["file"] == "xiangtan.txt")
+    assert title and title != "xiangtan.txt"
+    # the choices show the title and the file name; the value is the file
+    choices = app.report_picker()["choices"]
+    assert (f"{title} · xiangtan.txt", "xiangtan.txt") in [tuple(c) for c in choices]
+    # asking first: a confirmation naming the report, nothing deleted yet
+    confirm, status = app.ask_delete("xiangtan.txt")
+    assert confirm["visible"] is True and f"确定删除「{title} · xiangtan.txt」" in status
+    assert (lib.reports / "xiangtan.txt").exists()
+    confirm, status = app.cancel_delete()
+    assert confirm["visible"] is False and "已取消" in status
+    confirm, status, reports, *_ = app.delete_report("xiangtan.txt")
+    assert confirm["visible"] is False and "qa-ok" in status and "已删除 xiangtan.txt" in status
+    assert not (lib.reports / "xiangtan.txt").exists()
+    assert "xiangtan.txt" not in set(reports["文件"]) and len(reports) == 5
+    assert not [p for p in lib.reports.iterdir() if p.name.startswith(".deleted")]
+    a = lib.assistant.ask("湘潭市有多少个基层工会组织？")
+    assert "2468个" not in a.text
+    assert "8019个" in lib.assistant.ask("截至2008年6月底，南宁市共有多少个基层工会组织？").text
+
+
+def test_delete_asks_for_a_report_and_refuses_an_unknown_one(lib):
+    confirm, status = app.ask_delete(None)
+    assert confirm["visible"] is False and "请先选择" in status
+    before = lib.assistant.reports()
+    _, status, *_ = app.delete_report("nowhere.txt")
+    assert "qa-bad" in status and "未删除" in status and "没有" in status
+    _, status, *_ = app.delete_report("../index/manifest.json")
+    assert "qa-bad" in status and "未删除" in status
+    assert lib.assistant.reports() == before and (lib.index / "manifest.json").exists()
+
+
+def test_a_failed_delete_puts_the_report_back(lib, monkeypatch):
+    before = lib.assistant.reports()
+    files = sorted(p.name for p in lib.reports.iterdir())
+
+    def broken_build(*args, **kw):
+        raise present.QAError("构建失败（测试）")
+    monkeypatch.setattr(present, "run_build", broken_build)
+    _, status, *_ = app.delete_report("004_a6f4e72832cc6f8e.txt")
+    assert "qa-bad" in status and "未删除" in status and "构建失败" in status
+    assert sorted(p.name for p in lib.reports.iterdir()) == files
+    assert lib.assistant.reports() == before
 
 
 def test_duplicate_content_upload_is_refused(lib, tmp_path):
@@ -545,7 +621,7 @@ def test_the_page_cleans_the_upload_cache_and_bounds_the_queue():
     assert 0 < frequency <= 3600 and 0 < age <= 24 * 3600
     assert demo._queue.max_size == app.QUEUE_MAX_SIZE and 0 < app.QUEUE_MAX_SIZE <= 100
     upload = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "qa-upload")
-    assert sorted(upload.file_types) == [".md", ".txt"]
+    assert sorted(upload.file_types) == sorted(app.guard.UPLOAD_SUFFIXES) and ".pdf" in upload.file_types
 
 
 def test_a_flood_of_rebuilds_runs_one(lib, monkeypatch):

@@ -62,3 +62,45 @@ def test_results_keep_the_sections_other_scripts_own(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks") and list(sections(text)) == ["answers"]
     assert "| ../shared/eval/dev.jsonl (development questions) | 2 |" in text
+
+
+def test_edit_distance_and_accuracy_of_the_documents_bench():
+    from bench.documents import accuracy, levenshtein
+    assert levenshtein("", "abc") == 3 and levenshtein("abc", "") == 3
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("全市基层工会组织8019个", "全市基层工会组织8O19个") == 1
+    assert levenshtein("职工书屋", "职工之家书屋") == 2
+    assert accuracy("全市 基层\n工会", "全市基层工会") == 1.0
+    assert accuracy("一二三四", "一二四") == 0.75
+
+
+def _documents_results(accuracy: float) -> dict:
+    return {"pdf": [{"producer": "reportlab CID font", "extractor": "pypdf", "pages": 8, "accuracy": accuracy,
+                     "ms_per_page": 17.6}],
+            "ocr": {"pages": 2, "page_size": "2400×3400", "characters": 12000, "accuracy": 0.99,
+                    "accuracy_per_page": [0.99, 0.98], "seconds_per_page": [30.0, 40.0],
+                    "low_confidence_lines": 3, "lines": 400, "questions": 25,
+                    "answered_ocr": {"answerable_accuracy": 0.8, "hit@5": 1.0, "right": 20, "wrong": ["甲？", "乙？"]},
+                    "answered_text": {"answerable_accuracy": 0.84, "hit@5": 1.0, "right": 21, "wrong": ["乙？"]}}}
+
+
+@pytest.mark.filterwarnings("ignore:No artists with labels")   # the plot of an empty run
+def test_the_documents_section_is_replaced_in_place_and_kept_by_render(tmp_path):
+    from bench.documents import BEGIN, END, NOTES_BEGIN, NOTES_END, write_section
+    from bench.report import render
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmarks\n\nsomething\n", encoding="utf-8")
+    write_section(_documents_results(0.5), results)
+    write_section(_documents_results(0.25), results)
+    text = results.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nsomething\n") and text.count(BEGIN) == 1 == text.count(END)
+    assert "| reportlab CID font | pypdf | 8 | 25.0% | 17.6 |" in text and "50.0%" not in text
+    assert "| … from the OCR'd pages | 20 of 25 (80.0%) |" in text
+    assert "Answered from the text but not from the OCR'd pages: 甲？" in text
+    # notes written by hand after the section stay through a new run and a render
+    results.write_text(results.read_text(encoding="utf-8") + f"{NOTES_BEGIN}\n读法说明\n{NOTES_END}\n", encoding="utf-8")
+    write_section(_documents_results(0.75), results)
+    assert "75.0%" in results.read_text(encoding="utf-8") and "读法说明" in results.read_text(encoding="utf-8")
+    render({"stages": {}, "meta": {}}, tmp_path)        # the main benchmark's tables rewritten
+    again = results.read_text(encoding="utf-8")
+    assert "something" not in again and again.count(BEGIN) == 1 and "75.0%" in again and "读法说明" in again

@@ -246,12 +246,12 @@ def test_upload_a_report_and_ask_about_it(page, running_app, tmp_path):
     msg = upload(page, bad)
     assert "未添加" in msg and "空" in msg
     # another type is refused by the page before it is sent (and by the upload route if sent)
-    wrong = tmp_path / "notes.pdf"
+    wrong = tmp_path / "notes.xls"
     wrong.write_bytes("湘潭".encode())
     page.get_by_role("tab", name="报告").click()
     page.locator("#qa-upload input[type=file]").set_input_files(str(wrong))
-    page.get_by_text("Invalid file type: notes.pdf").first.wait_for(timeout=10000)
-    assert not [p for p in running_app["uploads"].rglob("notes.pdf")]
+    page.get_by_text("Invalid file type: notes.xls").first.wait_for(timeout=10000)
+    assert not [p for p in running_app["uploads"].rglob("notes.xls")]
     page.get_by_role("tab", name="问答").click()
 
     good = tmp_path / "xiangtan.txt"
@@ -510,3 +510,47 @@ def test_settings_from_environment_and_login(tmp_path):
         assert max(took[:4]) < 0.9 and took[4] >= 0.9, took
         assert Client(info["url"], auth=("union", "s3cret-pw"), verbose=False).predict(
             "防城港市组建了多少个工会组织？", api_name="/chat").startswith("3135个")
+
+
+@pytest.mark.browser
+def test_upload_a_pdf_and_a_docx_then_delete_one(page, running_app, tmp_path):
+    from test_documents import make_docx, make_text_pdf
+    msg = upload(page, make_text_pdf(tmp_path / "遵义报告.pdf"))
+    assert "已添加 遵义报告.pdf" in msg, msg
+    msg = upload(page, make_docx(tmp_path / "黔南州报告.docx"))
+    assert "已添加 黔南州报告.docx" in msg, msg
+    text, _ = ask(page, "遵义帮扶了多少户困难职工？")
+    assert "2150户" in text and "遵义报告.pdf · 第2页" in text
+    text, _ = ask(page, "2022年职工书屋有多少个？")
+    assert "52" in text and "黔南州报告.docx" in text
+    # the reports by title and file name; delete one after its confirmation
+    page.get_by_role("tab", name="报告").click()
+    table = page.locator("#qa-reports")
+    page.wait_for_function("() => document.querySelector('#qa-reports').innerText.includes('黔南州报告.docx')",
+                           timeout=10000)
+    assert "黔南州总工会2022年工作报告" in table.inner_text()
+    assert "南宁市总工会" in table.inner_text() and "000_ad651ca938ec0b06.txt" in table.inner_text()
+    pick = page.locator("#qa-delete-pick input")
+    pick.click()
+    page.get_by_role("option", name="黔南州总工会2022年工作报告 · 黔南州报告.docx").click()
+    page.locator("#qa-delete").click()
+    confirm = page.locator("#qa-delete-yes")
+    confirm.wait_for(state="visible", timeout=10000)
+    assert "确定删除「黔南州总工会2022年工作报告 · 黔南州报告.docx」" in page.locator("#qa-status").inner_text()
+    page.screenshot(path=str(tmp_path / "confirm.png"), full_page=True)
+    if os.environ.get("QA_DELETE_SCREENSHOT"):
+        page.screenshot(path=os.environ["QA_DELETE_SCREENSHOT"], full_page=True)
+    page.locator("#qa-delete-no").click()                 # cancel: nothing deleted
+    page.get_by_text("已取消").wait_for(timeout=10000)
+    assert (running_app["reports"] / "黔南州报告.docx").exists()
+    page.locator("#qa-delete").click()
+    confirm.wait_for(state="visible", timeout=10000)
+    confirm.click()
+    page.get_by_text("已删除 黔南州报告.docx").wait_for(timeout=60000)
+    assert not (running_app["reports"] / "黔南州报告.docx").exists()
+    page.wait_for_function("() => !document.querySelector('#qa-reports').innerText.includes('黔南州报告.docx')",
+                           timeout=10000)
+    page.get_by_role("tab", name="问答").click()
+    text, _ = ask(page, "遵义市建成了多少个职工服务站？")
+    assert "88个" in text
+    assert page.errors == []

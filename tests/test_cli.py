@@ -146,3 +146,23 @@ def test_train_help_lists_its_options(capsys):
         main(["train", "--help"])
     out = capsys.readouterr().out
     assert "--reuse" in out and "--seed" in out and "qa train" in out
+
+
+def test_build_tells_each_page_of_a_pdf_and_ask_cites_the_page(tiny_reports, tmp_path, capsys):
+    from test_documents import make_docx, make_text_pdf
+    make_text_pdf(tiny_reports / "遵义报告.pdf")
+    make_docx(tiny_reports / "黔南州报告.docx")
+    index = tmp_path / "index"
+    code, out, err = run(capsys, "build", "--reports", str(tiny_reports), "--index", str(index))
+    assert code == 0 and "4 份报告" in out
+    assert "读取 遵义报告.pdf 第 1/2 页" in err and "读取 遵义报告.pdf 第 2/2 页" in err
+    code, out, _ = run(capsys, "ask", "遵义帮扶了多少户困难职工？", "--index", str(index), "--json")
+    a = json.loads(out)
+    assert code == 0 and "2150户" in a["short"]
+    assert a["citations"][0]["source"] == "遵义报告.pdf" and a["citations"][0]["page"] == 2
+    # the app's build (a child `qa build --events`) gets the pages as events
+    (tiny_reports / "遵义报告.pdf").unlink()
+    make_text_pdf(tiny_reports / "遵义2.pdf")
+    code, out, _ = run(capsys, "build", "--reports", str(tiny_reports), "--index", str(index), "--events")
+    events = [json.loads(line) for line in out.splitlines()]
+    assert {"event": "读取 遵义2.pdf 第 2/2 页"} in events and "result" in events[-1]

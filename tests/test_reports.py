@@ -117,13 +117,14 @@ def test_list_reports_skips_hidden_files_and_outside_symlinks(tmp_path):
     (folder / "a.txt").write_text(TEXT, encoding="utf-8")
     (folder / "b.md").write_text(TEXT, encoding="utf-8")
     (folder / ".hidden.txt").write_text(TEXT, encoding="utf-8")
-    (folder / "notes.pdf").write_bytes(b"%PDF")
+    (folder / "notes.xls").write_bytes(b"\xd0\xcf")       # not a kind of report
+    (folder / "scan.pdf").write_bytes(b"%PDF")           # a report (read, or skipped with a reason, by the build)
     outside = tmp_path / "secret.txt"
     outside.write_text("外部文件", encoding="utf-8")
     os.symlink(outside, folder / "link.txt")
     os.symlink(folder / "a.txt", folder / "inside.txt")
     files, skipped = list_reports(folder)
-    assert sorted(f.name for f in files) == ["a.txt", "b.md", "inside.txt"]
+    assert sorted(f.name for f in files) == ["a.txt", "b.md", "inside.txt", "scan.pdf"]
     assert [name for name, _ in skipped] == ["link.txt"]
 
 

@@ -12,7 +12,11 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True)
 class Citation:
-    """Where an answer comes from: the report file, the passage, its article, the quoted text."""
+    """Where an answer comes from: the report file, the passage, its article, the quoted text.
+
+    ``page`` is the page of a PDF or an image the passage starts on (None for text and Word
+    reports); ``doubtful`` is True when the quote holds text OCR recognised with low confidence.
+    """
 
     source: str
     passage_id: str
@@ -20,6 +24,8 @@ class Citation:
     quote: str
     place: str | None = None
     date: str | None = None
+    page: int | None = None
+    doubtful: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

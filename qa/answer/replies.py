@@ -35,13 +35,14 @@ def say(key: str, **values) -> str:
 
 
 def source_line(p: Passage) -> str:
-    """The citation line: report file · article · the report's date."""
-    return say("source", source=" · ".join([p.source] + [x for x in (p.section, p.date) if x]))
+    """The citation line: report file · page (PDFs, images) · article · the report's date."""
+    page = f"第{p.page}页" if getattr(p, "page", None) else None
+    return say("source", source=" · ".join([p.source] + [x for x in (page, p.section, p.date) if x]))
 
 
 def citation(c: Candidate) -> Citation:
     return Citation(c.passage.source, c.passage.passage_id, c.passage.section, c.sentence,
-                    c.place or c.passage.place, c.passage.date)
+                    c.place or c.passage.place, c.passage.date, getattr(c.passage, "page", None))
 
 
 def enforce_verbatim(lines: list[str], sources: list[str], computed: Sequence[str] = ()) -> str:
