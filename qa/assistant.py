@@ -9,7 +9,8 @@ from .answer.followup import history_questions
 from .embedders import BUILTIN_ID, Embedder, SentenceTransformerEmbedder, is_builtin
 from .errors import EmbedderMismatch, InvalidParameter, InvalidQuestion
 from .retriever import Hit, Retriever
-from .store import IndexData, load_index
+from .index_store import open_index
+from .store import IndexData
 
 
 class Assistant:
@@ -41,7 +42,8 @@ class Assistant:
     @classmethod
     def load(cls, index: str | Path = "index", embedder: str | Embedder | None = None,
              mode: str = "hybrid") -> "Assistant":
-        """Load the index in folder ``index``.
+        """Load the index in folder ``index``, or the Milvus index ``milvus:<uri>`` (a Milvus Lite
+        ``.db`` path or a server URL; ``pip install -e ".[milvus]"``).
 
         Args:
             embedder: None uses the embedder the index was built with; a name or an
@@ -49,9 +51,10 @@ class Assistant:
 
         Raises:
             IndexMissing, IndexCorrupt: the message names the command that fixes it.
+            MilvusUnavailable: a ``milvus:`` index that cannot be opened (never a folder).
             EmbedderMismatch: the index was built with another embedder.
         """
-        data = load_index(index)
+        data = open_index(index)
         emb = None
         if embedder is not None:
             want = embedder.id if isinstance(embedder, Embedder) else \
