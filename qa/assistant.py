@@ -68,6 +68,17 @@ class Assistant:
                 emb = embedder
         return cls(data, emb, mode=mode)
 
+    def close(self) -> None:
+        """Let go of the index's store (a Milvus connection; a Milvus Lite file is then free
+        for another process). A local index holds nothing open."""
+        self.data.store.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # ------------------------------------------------------------------ questions
     def search(self, question: str, k: int = 5, mode: str | None = None, history=None) -> list[Hit]:
         """The ``k`` passages that best match ``question``, best first.

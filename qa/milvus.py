@@ -48,9 +48,11 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 import zlib
@@ -141,7 +143,7 @@ def connect(spec: MilvusSpec, create: bool = False):
                                 f"请运行 `{INSTALL}`（安装 pymilvus 与 Milvus Lite），或用本地索引目录") from None
     if spec.lite:
         try:
-            import milvus_lite  # noqa: F401
+            import milvus_lite  # noqa: F401 - pymilvus opens .db files through it
         except ImportError:
             raise MilvusUnavailable(f"无法打开 Milvus Lite 索引 {spec.text}：本机没有安装 milvus-lite；"
                                     f"请运行 `{INSTALL}`") from None
@@ -149,8 +151,11 @@ def connect(spec: MilvusSpec, create: bool = False):
         if not create and not path.exists():
             raise IndexMissing(f"没有找到 Milvus Lite 索引 {spec.uri}；请先运行 `qa build --index {spec.text}` 建立索引")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Milvus Lite logs a traceback of its own when the file is locked: the error says it
+        quiet = logging.getLogger("milvus_lite.server_manager")
+        level, quiet.level = quiet.level, logging.CRITICAL
         try:
-            return MilvusClient(uri=str(path))
+            client = MilvusClient(uri=str(path))
         except Exception as exc:  # noqa: BLE001 - pymilvus wraps every failure in its own classes
             if _lite_locked(path):
                 raise MilvusUnavailable(
@@ -159,11 +164,42 @@ def connect(spec: MilvusSpec, create: bool = False):
                     "或改用 Milvus 服务器 milvus:http://host:19530") from None
             raise MilvusUnavailable(f"无法打开 Milvus Lite 索引 {spec.uri}（{_why(exc)}）；"
                                     f"请确认它是 Milvus Lite 的 .db，或换一个新文件名") from None
+        finally:
+            quiet.setLevel(level)
+        with _LITE_LOCK:
+            key = os.path.abspath(spec.uri)
+            _LITE_USERS[key] = _LITE_USERS.get(key, 0) + 1
+        return client
     try:
         return MilvusClient(uri=spec.uri, token=os.environ.get(TOKEN_ENV, ""), timeout=10)
     except Exception as exc:  # noqa: BLE001
         raise MilvusUnavailable(f"无法连接 Milvus 服务器 {spec.uri}（{_why(exc)}）；请确认服务器在运行、地址和端口正确，"
                                 f"需要令牌时设置环境变量 {TOKEN_ENV}（user:password 或 API key）") from None
+
+
+# Milvus Lite serves a .db from a server inside this process, shared by every client of that
+# path, and keeps the file locked until the server stops: it is stopped when the last client
+# of the path is released, so that another process (a CLI after a build) can open the file.
+_LITE_USERS: dict[str, int] = {}
+_LITE_LOCK = threading.Lock()
+
+
+def release(spec: MilvusSpec, client) -> None:
+    """Close a client of :func:`connect`; a Milvus Lite file is let go with its last client."""
+    with contextlib.suppress(Exception):
+        client.close()
+    if not spec.lite:
+        return
+    key = os.path.abspath(spec.uri)
+    with _LITE_LOCK:
+        n = _LITE_USERS.get(key, 0) - 1
+        if n > 0:
+            _LITE_USERS[key] = n
+            return
+        _LITE_USERS.pop(key, None)
+    with contextlib.suppress(Exception):
+        from milvus_lite.server_manager import server_manager_instance
+        server_manager_instance.release_server(key)
 
 
 def _why(exc: BaseException) -> str:
@@ -315,8 +351,9 @@ class MilvusStore(IndexStore):
     the weights once.
     """
 
-    def __init__(self, client, spec: MilvusSpec, collection: str, data=None):
+    def __init__(self, client, spec: MilvusSpec, collection: str, data=None, owns_client: bool = False):
         self.client, self.spec, self.collection = client, spec, collection
+        self.owns_client = owns_client            # close() releases the client (else its opener does)
         self.data = data                           # qa.store.IndexData, set by the loader
         self.keys = np.zeros(0, dtype=np.int64)    # primary key of each loaded row, ascending
         self.dense_params = {"metric_type": "IP"}
@@ -462,8 +499,9 @@ class MilvusStore(IndexStore):
         return out
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.client.close()
+        if self.owns_client and self.client is not None:
+            release(self.spec, self.client)
+        self.client = None
 
 
 def _sparse_row(weights, i: int) -> dict[int, float]:
@@ -521,11 +559,21 @@ def load_milvus_index(index: str, *, text: bool = True, client=None):
     Raises:
         MilvusUnavailable, IndexMissing, IndexCorrupt, EmptyIndex.
     """
+    spec = parse_spec(index)
+    if client is None:
+        client = connect(spec)
+        try:
+            return _load(spec, client, text, owns_client=True)
+        except BaseException:
+            release(spec, client)
+            raise
+    return _load(spec, client, text, owns_client=False)
+
+
+def _load(spec: MilvusSpec, client, text: bool, owns_client: bool):
     from scipy import sparse
 
     from .store import FORMAT_VERSION, Bm25, IndexData, _manifest_problem, no_reports_message
-    spec = parse_spec(index)
-    client = client or connect(spec)
     meta = Meta(client, spec)
     head = meta.head()
     if head is None:
@@ -554,7 +602,7 @@ def load_milvus_index(index: str, *, text: bool = True, client=None):
         raise IndexCorrupt(f"Milvus 索引 {spec.text} 缺少集合 {collection}；请运行 `{spec.fix}`")
     # Milvus Lite releases every collection when a .db is opened again: load before searching
     _call(spec, "加载集合", client.load_collection, collection)
-    store = MilvusStore(client, spec, collection)
+    store = MilvusStore(client, spec, collection, owns_client=owns_client)
 
     vocab = json.loads(meta.get_blob(m["vocab"]))
     rows: list[tuple[int, str, str]] = []
@@ -745,9 +793,6 @@ def build_milvus(reports, index: str, *, full: bool = False, embedder=None, chun
     Raises:
         MilvusUnavailable, BuildLocked, ReportError, QAError.
     """
-    from .store import (FORMAT_VERSION, REFIT_GROWTH, Bm25, BuildResult, _embed_batches, _map, _prepare_report,
-                        _resolve_embedder, build_workers, emb_id, index_text, rebuild_reasons, scan_reports)
-    from .lexicon import data_hash
     started = time.monotonic()
     spec = parse_spec(index)
     reports = Path(reports)
@@ -757,118 +802,129 @@ def build_milvus(reports, index: str, *, full: bool = False, embedder=None, chun
         from .reports import list_reports
         list_reports(reports)          # the same ReportError as a local build, before Milvus is touched
     client = connect(spec, create=True)
-    with milvus_lock(spec, client, wait=wait):
-        result = BuildResult(index=spec.text, full=full)
-        old = None
-        if not full:
-            try:
-                old = load_milvus_index(spec.text, text=False, client=client)
-            except IndexMissing:
-                old = None
-            except MilvusUnavailable:
-                raise
-            except QAError as exc:
-                result.notes.append(f"旧索引无法使用，已全量重建：{exc}")
-                old = None
-            if old is not None and not old.manifest["passages"]:
-                old = None
-        current, sizes = scan_reports(reports, set(old.manifest["reports"]) if old else set(), result)
-        emb = _resolve_embedder(embedder, old)
-        if old is not None:
-            reasons = rebuild_reasons(old.manifest, emb, chunk)
-            if reasons:
-                result.notes.append("；".join(reasons) + "：全量重建")
-                old = None
-        result.full = old is None
+    try:
+        with milvus_lock(spec, client, wait=wait):
+            return _build(spec, client, reports, full, embedder, chunk, progress, say, started)
+    finally:
+        release(spec, client)
 
-        old_reports = old.manifest.get("reports", {}) if old else {}
-        keep_sources = {s for s, meta in old_reports.items()
-                        if s in current and meta.get("sha256") == current[s][1]}
-        result.unchanged = sorted(keep_sources)
-        result.removed = sorted(s for s in old_reports if s not in current)
-        result.changed = sorted(s for s in old_reports if s in current and s not in keep_sources)
-        result.added = sorted(s for s in current if s not in old_reports)
 
-        say("读取报告")
-        todo = sorted(set(result.changed) | set(result.added))
-        workers = build_workers(sum(sizes[name] for name in todo))
-        new_passages: list[Passage] = []
-        new_counts = []
-        new_figures: list[tuple[str, list[dict]]] = []
-        report_meta = {s: old_reports[s] for s in keep_sources}
-        for name, reason, prepared in _map(_prepare_report, [(n, current[n][0], chunk) for n in todo],
-                                           workers, progress, "分词", "份"):
-            if reason is not None:
-                result.skipped.append((name, reason))
-                for lst in (result.added, result.changed):
-                    if name in lst:
-                        lst.remove(name)
-                continue
-            meta_r, passages, counts, figures = prepared
-            new_passages.extend(passages)
-            new_counts.append(counts)
-            new_figures.append((name, figures))
-            report_meta[name] = {"sha256": current[name][1], **meta_r}
+def _build(spec: MilvusSpec, client, reports: Path, full: bool, embedder, chunk: ChunkParams, progress: bool,
+           say, started: float):
+    from .lexicon import data_hash
+    from .store import (FORMAT_VERSION, REFIT_GROWTH, Bm25, BuildResult, _embed_batches, _map, _prepare_report,
+                        _resolve_embedder, build_workers, emb_id, index_text, rebuild_reasons, scan_reports)
+    result = BuildResult(index=spec.text, full=full)
+    old = None
+    if not full:
+        try:
+            old = load_milvus_index(spec.text, text=False, client=client)
+        except IndexMissing:
+            old = None
+        except MilvusUnavailable:
+            raise
+        except QAError as exc:
+            result.notes.append(f"旧索引无法使用，已全量重建：{exc}")
+            old = None
+        if old is not None and not old.manifest["passages"]:
+            old = None
+    current, sizes = scan_reports(reports, set(old.manifest["reports"]) if old else set(), result)
+    emb = _resolve_embedder(embedder, old)
+    if old is not None:
+        reasons = rebuild_reasons(old.manifest, emb, chunk)
+        if reasons:
+            result.notes.append("；".join(reasons) + "：全量重建")
+            old = None
+    result.full = old is None
 
-        kept_rows = [i for i, p in enumerate(old.passages) if p.source in keep_sources] if old else []
-        all_passages = ([old.passages[i] for i in kept_rows] if old else []) + new_passages
-        n_all = len(all_passages)
-        refit = False
-        if isinstance(emb, LsaEmbedder) and old is not None:
-            fitted_on = old.manifest.get("fit_passages") or 1
-            if n_all > REFIT_GROWTH * fitted_on:
-                refit = True
-                result.notes.append(f"语料已由 {fitted_on} 段增至 {n_all} 段：重新拟合内置向量模型")
-        if emb is None or refit:
-            say("拟合内置向量模型")
-            emb = LsaEmbedder.fit([index_text(p) for p in all_passages]) if all_passages else None
-            fit_passages = n_all
-        else:
-            fit_passages = old.manifest.get("fit_passages") if old else n_all
-        # in place: when old rows stay and keep their vectors and term ids; else a new generation
-        in_place = old is not None and bool(kept_rows) and not refit
+    old_reports = old.manifest.get("reports", {}) if old else {}
+    keep_sources = {s for s, meta in old_reports.items()
+                    if s in current and meta.get("sha256") == current[s][1]}
+    result.unchanged = sorted(keep_sources)
+    result.removed = sorted(s for s in old_reports if s not in current)
+    result.changed = sorted(s for s in old_reports if s in current and s not in keep_sources)
+    result.added = sorted(s for s in current if s not in old_reports)
 
-        say("计算向量")
-        to_embed = new_passages if in_place else all_passages
-        vecs = _embed_batches(emb, [index_text(p) for p in to_embed], progress, workers=workers) if emb \
-            else np.zeros((0, 1), dtype=np.float32)
-        result.embedded = len(to_embed) if emb else 0
-        say("建立检索索引")
-        bm25 = old.bm25.take(kept_rows).extend_counts(new_counts) if old is not None and kept_rows \
-            else Bm25.from_counts(new_counts)
+    say("读取报告")
+    todo = sorted(set(result.changed) | set(result.added))
+    workers = build_workers(sum(sizes[name] for name in todo))
+    new_passages: list[Passage] = []
+    new_counts = []
+    new_figures: list[tuple[str, list[dict]]] = []
+    report_meta = {s: old_reports[s] for s in keep_sources}
+    for name, reason, prepared in _map(_prepare_report, [(n, current[n][0], chunk) for n in todo],
+                                       workers, progress, "分词", "份"):
+        if reason is not None:
+            result.skipped.append((name, reason))
+            for lst in (result.added, result.changed):
+                if name in lst:
+                    lst.remove(name)
+            continue
+        meta_r, passages, counts, figures = prepared
+        new_passages.extend(passages)
+        new_counts.append(counts)
+        new_figures.append((name, figures))
+        report_meta[name] = {"sha256": current[name][1], **meta_r}
 
-        figure_list = [(s, d) for s, d in (old.manifest["milvus"]["figures"] if old else []) if s in keep_sources]
-        dim = emb.dim if emb else 1
-        result.passages = n_all
-        result.embedder = emb_id(emb)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "package_version": __version__,
-            "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "embedder": {"id": emb_id(emb), "dim": int(dim)},
-            "vector_index": "milvus",
-            "chunking": asdict(chunk),
-            "dictionary_hash": data_hash(),
-            "bm25": {"k1": bm25.k1, "b": bm25.b},
-            "passages": n_all,
-            "fit_passages": fit_passages,
-            "figures": 0,
-            "reports": dict(sorted(report_meta.items())),
-            "skipped": dict(sorted(result.skipped)[:20]),
-            "skipped_total": len(result.skipped),
-        }
-        if not in_place:
-            figs = [(s, rows) for s, rows in new_figures]
-            if figure_list:         # kept reports' figures, read back (a refit keeps them)
-                meta = Meta(client, spec)
-                figs = [(s, json.loads(meta.get_blob(d))) for s, d in figure_list] + figs
-            write_index(client, spec, manifest, all_passages, vecs, bm25, emb, figs, say, progress)
-        else:
-            _update_in_place(client, spec, old, manifest, kept_rows, new_passages, vecs, bm25,
-                             figure_list, new_figures, say)
-        result.seconds = time.monotonic() - started
-        say("完成")
-        return result
+    kept_rows = [i for i, p in enumerate(old.passages) if p.source in keep_sources] if old else []
+    all_passages = ([old.passages[i] for i in kept_rows] if old else []) + new_passages
+    n_all = len(all_passages)
+    refit = False
+    if isinstance(emb, LsaEmbedder) and old is not None:
+        fitted_on = old.manifest.get("fit_passages") or 1
+        if n_all > REFIT_GROWTH * fitted_on:
+            refit = True
+            result.notes.append(f"语料已由 {fitted_on} 段增至 {n_all} 段：重新拟合内置向量模型")
+    if emb is None or refit:
+        say("拟合内置向量模型")
+        emb = LsaEmbedder.fit([index_text(p) for p in all_passages]) if all_passages else None
+        fit_passages = n_all
+    else:
+        fit_passages = old.manifest.get("fit_passages") if old else n_all
+    # in place: when old rows stay and keep their vectors and term ids; else a new generation
+    in_place = old is not None and bool(kept_rows) and not refit
+
+    say("计算向量")
+    to_embed = new_passages if in_place else all_passages
+    vecs = _embed_batches(emb, [index_text(p) for p in to_embed], progress, workers=workers) if emb \
+        else np.zeros((0, 1), dtype=np.float32)
+    result.embedded = len(to_embed) if emb else 0
+    say("建立检索索引")
+    bm25 = old.bm25.take(kept_rows).extend_counts(new_counts) if old is not None and kept_rows \
+        else Bm25.from_counts(new_counts)
+
+    figure_list = [(s, d) for s, d in (old.manifest["milvus"]["figures"] if old else []) if s in keep_sources]
+    dim = emb.dim if emb else 1
+    result.passages = n_all
+    result.embedder = emb_id(emb)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "embedder": {"id": emb_id(emb), "dim": int(dim)},
+        "vector_index": "milvus",
+        "chunking": asdict(chunk),
+        "dictionary_hash": data_hash(),
+        "bm25": {"k1": bm25.k1, "b": bm25.b},
+        "passages": n_all,
+        "fit_passages": fit_passages,
+        "figures": 0,
+        "reports": dict(sorted(report_meta.items())),
+        "skipped": dict(sorted(result.skipped)[:20]),
+        "skipped_total": len(result.skipped),
+    }
+    if not in_place:
+        figs = [(s, rows) for s, rows in new_figures]
+        if figure_list:         # kept reports' figures, read back (a refit keeps them)
+            meta = Meta(client, spec)
+            figs = [(s, json.loads(meta.get_blob(d))) for s, d in figure_list] + figs
+        write_index(client, spec, manifest, all_passages, vecs, bm25, emb, figs, say, progress)
+    else:
+        _update_in_place(client, spec, old, manifest, kept_rows, new_passages, vecs, bm25,
+                         figure_list, new_figures, say)
+    result.seconds = time.monotonic() - started
+    say("完成")
+    return result
 
 
 def _update_in_place(client, spec: MilvusSpec, old, manifest: dict, kept_rows: list[int],
@@ -931,12 +987,16 @@ def migrate(source, target, *, on_event: Callable[[str], None] | None = None, pr
     if is_milvus(target):
         spec = parse_spec(target)
         client = connect(spec, create=True)
-        with milvus_lock(spec, client):
-            manifest["vector_index"] = "milvus"
-            write_index(client, spec, manifest, data.passages, vectors, data.bm25, data.embedder,
-                        figures_by_report, say, progress)
+        try:
+            with milvus_lock(spec, client):
+                manifest["vector_index"] = "milvus"
+                write_index(client, spec, manifest, data.passages, vectors, data.bm25, data.embedder,
+                            figures_by_report, say, progress)
+        finally:
+            release(spec, client)
     else:
         _write_local(target, manifest, data, vectors, [r for _, rows in figures_by_report for r in rows])
+    data.store.close()
     say("完成")
     return {"passages": len(data.passages), "seconds": time.monotonic() - started}
 

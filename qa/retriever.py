@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-import numpy as np
 
 from .errors import InvalidParameter
 from .lexicon import clean_question, find_places, gazetteer, synonyms, tokenize
