@@ -202,6 +202,21 @@ def release(spec: MilvusSpec, client) -> None:
         server_manager_instance.release_server(key)
 
 
+@contextlib.contextmanager
+def _quiet_iterator():
+    """pymilvus's query iterator asks Milvus Lite for a timestamp Lite does not serve: both
+    log it (a warning and a server-side traceback) and the iterator goes on; not for users' eyes."""
+    loggers = [logging.getLogger(n) for n in ("pymilvus", "grpc._server", "pymilvus.milvus_client")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def _why(exc: BaseException) -> str:
     msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return str(msg).splitlines()[0][:200]
@@ -320,15 +335,16 @@ class Meta:
 
     def collect_garbage(self, keep: set[str]) -> None:
         """Delete the blobs whose keys are not in ``keep`` (the head and the lock stay)."""
-        it = _call(self.spec, "列出元数据", self.client.query_iterator, self.name, batch_size=1000,
-                   output_fields=["key"])
         drop = []
-        try:
-            while batch := it.next():
-                drop += [r["key"] for r in batch
-                         if "#" in r["key"] and r["key"].rsplit("#", 1)[0] not in keep]
-        finally:
-            it.close()
+        with _quiet_iterator():
+            it = _call(self.spec, "列出元数据", self.client.query_iterator, self.name, batch_size=1000,
+                       output_fields=["key"])
+            try:
+                while batch := it.next():
+                    drop += [r["key"] for r in batch
+                             if "#" in r["key"] and r["key"].rsplit("#", 1)[0] not in keep]
+            finally:
+                it.close()
         for s in range(0, len(drop), 500):
             _call(self.spec, "清理元数据", self.client.delete, self.name, ids=drop[s:s + 500])
 
@@ -511,16 +527,17 @@ def _sparse_row(weights, i: int) -> dict[int, float]:
 
 
 def _iterate(client, spec: MilvusSpec, collection: str, fields: list[str], value: str):
-    it = _call(spec, "读取段落", client.query_iterator, collection, batch_size=2000, output_fields=fields)
-    try:
-        while True:
-            batch = _call(spec, "读取段落", it.next)
-            if not batch:
-                break
-            for r in batch:
-                yield int(r["row"]), r[value]
-    finally:
-        it.close()
+    with _quiet_iterator():
+        it = _call(spec, "读取段落", client.query_iterator, collection, batch_size=2000, output_fields=fields)
+        try:
+            while True:
+                batch = _call(spec, "读取段落", it.next)
+                if not batch:
+                    break
+                for r in batch:
+                    yield int(r["row"]), r[value]
+        finally:
+            it.close()
 
 
 def _json_bytes(obj) -> bytes:
@@ -606,16 +623,17 @@ def _load(spec: MilvusSpec, client, text: bool, owns_client: bool):
 
     vocab = json.loads(meta.get_blob(m["vocab"]))
     rows: list[tuple[int, str, str]] = []
-    it = _call(spec, "读取段落", client.query_iterator, collection, batch_size=2000,
-               output_fields=["row", "passage", "terms"])
-    try:
-        while True:
-            batch = _call(spec, "读取段落", it.next)
-            if not batch:
-                break
-            rows += [(int(r["row"]), r["passage"], r["terms"]) for r in batch]
-    finally:
-        it.close()
+    with _quiet_iterator():
+        it = _call(spec, "读取段落", client.query_iterator, collection, batch_size=2000,
+                   output_fields=["row", "passage", "terms"])
+        try:
+            while True:
+                batch = _call(spec, "读取段落", it.next)
+                if not batch:
+                    break
+                rows += [(int(r["row"]), r["passage"], r["terms"]) for r in batch]
+        finally:
+            it.close()
     if len(rows) != n:
         raise IndexCorrupt(f"Milvus 索引 {spec.text} 有 {len(rows)} 个段落，清单记录 {n} 个；请运行 `{spec.fix}`")
     rows.sort(key=lambda r: r[0])

@@ -393,3 +393,33 @@ def test_top_rows_breaks_ties_by_row():
 
 def test_errors_are_qa_errors():
     assert issubclass(MilvusUnavailable, QAError)
+
+
+@milvus
+def test_the_app_serves_and_updates_a_milvus_lite_index(tmp_path, tiny_reports):
+    """app.py --index milvus:…: the app builds in its own process (a Lite file opens in one
+    process only), answers, takes an upload, and names the index, not its server path."""
+    from qa.present import Library, public_message
+    index = _lite_index(tmp_path)
+    lib = Library(tiny_reports, index)
+    assert lib.index == index
+    res = lib.prepare(progress=False, out=open(os.devnull, "w"))
+    assert res is not None and res.reports == 2
+    before = len(lib.require().data.passages)
+    added = (ROOT / "seeds" / "004_a6f4e72832cc6f8e.txt").read_bytes()
+    lib.add_report(added, "liuzhou.txt")
+    a = lib.require()
+    assert "liuzhou.txt" in {r["file"] for r in a.reports()} and len(a.data.passages) > before
+    assert "80" in a.ask("2018年柳州有多少名职工晋升为高级技师？").short
+    assert str(tmp_path) not in public_message(f"索引 {index} 出错", lib.reports, lib.index)
+    lib.assistant.close()
+
+
+def test_app_takes_a_milvus_index_argument(monkeypatch):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import app
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    assert app.parse_args(["--index", "milvus:http://localhost:19530#qa"]).index == "milvus:http://localhost:19530#qa"
+    monkeypatch.setenv("QA_INDEX", "milvus:./index.db")
+    assert app.parse_args([]).index == "milvus:./index.db"
