@@ -965,8 +965,9 @@ def _update_in_place(client, spec: MilvusSpec, old, manifest: dict, kept_rows: l
     old.bm25 = bm25
     say("写入 Milvus")
     store.write_rows(range(len(kept_rows), len(old.passages)), vecs)
-    say("更新 BM25 权重")
-    store.reweight(range(len(kept_rows)))
+    if len(gone) or new_passages:       # idf and the mean length moved: every kept row's weights
+        say("更新 BM25 权重")
+        store.reweight(range(len(kept_rows)))
     figures = [list(x) for x in figure_list] + [[s, meta.put_blob("figures", _json_bytes(rows))]
                                                 for s, rows in new_figures]
     old_counts = old.manifest["milvus"].get("figure_counts") or {}

@@ -193,8 +193,10 @@ def test_incremental_add_and_remove_a_report(indexes, tmp_path):
         for q in dev_questions()[:20] + [question]:
             assert ids(a.search(q)) == ids(b.search(q)), q
             assert a.ask(q).text == b.ask(q).text, q
-    res = build_index(reports, index)                   # nothing changed
+    events: list[str] = []
+    res = build_index(reports, index, on_event=events.append)      # nothing changed
     assert (res.added, res.removed, res.changed, res.embedded) == ([], [], [], 0)
+    assert "更新 BM25 权重" not in events                # no row's weights are rewritten
 
 
 def test_changed_report_is_replaced(indexes, tiny_reports):
