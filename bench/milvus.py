@@ -177,6 +177,26 @@ def measure_server(size: int, n_questions: int, uri: str) -> dict:
     return out
 
 
+NOTES = [
+    "- Where Lite's time goes: a build's own steps (read, tokenise, fit, embed) are the local build's; "
+    "writing the rows is Lite's part. Adding a report rewrites every row's BM25 weights (idf and the mean "
+    "passage length changed), which is most of an add; a build that changes nothing rewrites none.",
+    "- Memory: Milvus Lite runs inside the serving process (its engine is Python), so its RSS counts there. "
+    "With a server the serving process keeps the passages, their term counts and the built-in embedder "
+    "(the answer step reads corpus statistics from them) and leaves the vectors and both search indexes to "
+    "the server: the row \"Milvus Lite's gRPC server, another process\" measures that client alone.",
+    "- A server deployment: Milvus standalone from the Docker Compose file Milvus publishes "
+    "(https://github.com/milvus-io/milvus/releases/download/v2.6.16/milvus-standalone-docker-compose.yml: "
+    "Milvus, etcd and MinIO, port 19530); `qa migrate --from index --to milvus:http://host:19530` once, then "
+    "`QA_INDEX=milvus:http://host:19530 python app.py` on as many app machines as needed (token in "
+    "QA_MILVUS_TOKEN). On a server the passages collection is HNSW (M 32, efConstruction 200, ef 128) for "
+    "vectors and SPARSE_INVERTED_INDEX for BM25. No Milvus standalone server was available here (no Docker, "
+    "no network): the server code path (URL, HNSW, lease lock, collection prefix) was run against Milvus Lite's "
+    "own gRPC server in another process (`python -m milvus_lite server`), which speaks Milvus's protocol over "
+    "Lite's Python engine, so its latencies are Lite's, not a server's.",
+]
+
+
 def render_section(data: dict) -> str:
     def f(x, d=1):
         return "–" if x is None else f"{x:,.{d}f}"
@@ -211,7 +231,7 @@ def render_section(data: dict) -> str:
         "From 5,000 passages the local index searches vectors with FAISS IVF (recall@10 ≈ 97% against exact, "
         "see above) and Milvus Lite exactly (FLAT), so dense and hybrid lists can differ there; BM25 is the same "
         "computation in both."]
-    lines += ["", *data.get("notes", []), END]
+    lines += ["", *NOTES, *data.get("notes", []), END]
     return "\n".join(lines)
 
 
