@@ -728,6 +728,7 @@ def write_index(client, spec: MilvusSpec, manifest: dict, passages: list[Passage
     store.write_rows(range(len(passages)), vectors, progress=bar.update if bar else None)
     if bar:
         bar.close()
+    _flush(spec, client, name)
     m = dict(manifest, passages=len(passages), store="milvus", figures=sum(len(rows) for _, rows in figures))
     m["milvus"] = {"collection": name, "generation": gen, "dense_params": params,
                    "vocab": meta.put_blob("vocab", _vocab_bytes(bm25.vocab)),
@@ -743,6 +744,12 @@ def write_index(client, spec: MilvusSpec, manifest: dict, passages: list[Passage
             _call(spec, "删除旧集合", client.drop_collection, spec.passages(g))
     store.data.manifest = m
     return store
+
+
+def _flush(spec: MilvusSpec, client, collection: str) -> None:
+    """Seal what a build wrote, so that it is searched through its indexes: Milvus Lite's server
+    answered a BM25 search of 10,000 freshly written rows in 4.4 s, and in 0.07 s once flushed."""
+    _call(spec, "刷写段落", client.flush, collection)
 
 
 def _finish(meta: Meta, manifest: dict, old_head: dict | None) -> None:
@@ -968,6 +975,7 @@ def _update_in_place(client, spec: MilvusSpec, old, manifest: dict, kept_rows: l
     if len(gone) or new_passages:       # idf and the mean length moved: every kept row's weights
         say("更新 BM25 权重")
         store.reweight(range(len(kept_rows)))
+        _flush(spec, client, store.collection)
     figures = [list(x) for x in figure_list] + [[s, meta.put_blob("figures", _json_bytes(rows))]
                                                 for s, rows in new_figures]
     old_counts = old.manifest["milvus"].get("figure_counts") or {}
