@@ -201,7 +201,9 @@ def render_section(data: dict) -> str:
     def f(x, d=1):
         return "–" if x is None else f"{x:,.{d}f}"
     lines = [BEGIN, "## Local store and Milvus Lite", "",
-             f"`python -m bench.milvus` on {data.get('when', '?')} ({data.get('machine', '')}); Milvus Lite "
+             f"`python -m bench.milvus` on {data.get('when', '?')}"
+             + (f" (`--server`: {data['server_when']})" if data.get("server_when") else "")
+             + f" ({data.get('machine', '')}); Milvus Lite "
              f"{data.get('versions', {}).get('milvus_lite', '?')}, pymilvus {data.get('versions', {}).get('pymilvus', '?')}. "
              "The same synthetic corpora as above; each step in its own process. Milvus Lite built two ways: "
              "`qa build --index milvus:…` (read, tokenise, embed, write) and `qa migrate` from the local index "
@@ -267,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
 
         import milvus_lite
         import pymilvus
-        data["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        data["server_when" if a.server else "when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         data["machine"] = f"{os.cpu_count()} CPUs shared with other jobs, {platform.python_version()}"
         data["versions"] = {"milvus_lite": getattr(milvus_lite, "__version__", "3.2.2"), "pymilvus": pymilvus.__version__}
         for size in a.sizes if a.server else []:

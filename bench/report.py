@@ -364,6 +364,10 @@ def render(data: dict, out: Path) -> Path:
         + faiss_tables(stages) + notes(data)
     path = Path(out) / "RESULTS.md"
     path.write_text("\n".join(lines), encoding="utf-8")
+    from .milvus import RESULTS as MILVUS_RESULTS, write_section
+    if MILVUS_RESULTS.exists():     # python -m bench.milvus measures separately: its section stays
+        import json
+        write_section(json.loads(MILVUS_RESULTS.read_text(encoding="utf-8")), path)
     plot(stages, Path(out) / "latency.png")
     return path
 
