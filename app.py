@@ -652,7 +652,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     except ValueError:
         p.error(f"QA_PORT={env.get('QA_PORT')!r} 不是端口号")
     p.add_argument("--port", type=int, default=port, help="端口（QA_PORT），默认 7860")
-    p.add_argument("--index", default=_default_dir("QA_INDEX", "index"), help="索引目录（QA_INDEX），默认 index")
+    p.add_argument("--index", default=_default_dir("QA_INDEX", "index"),
+                   help="索引目录（QA_INDEX），默认 index；milvus:./index.db 或 milvus:http://host:19530 为 Milvus 中的索引")
     p.add_argument("--reports", default=None,
                    help="报告目录（QA_REPORTS），默认为报告库 reports（首次启动时复制 seeds 中的示例报告建立；"
                         "上传的报告放在这里，seeds 保持不变）")

@@ -387,14 +387,22 @@ def render(data: dict, out: Path) -> Path:
     lines = header(data) + targets(stages) + quality(stages) + cmrc(stages) + speed_tables(stages) \
         + faiss_tables(stages) + notes(data)
     path = Path(out) / "RESULTS.md"
-    kept = sections(path.read_text(encoding="utf-8")) if path.exists() else {}
-    # the section bench/documents.py measures separately (PDFs and scans), with its notes
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = sections(old)
+    # the sections bench/documents.py (PDFs and scans) and bench/milvus.py measure separately
     from .documents import kept_section
+    from .milvus import BEGIN as MILVUS_BEGIN, END as MILVUS_END
     documents = kept_section(path)
+    milvus = ""
+    if MILVUS_BEGIN in old and MILVUS_END in old:
+        milvus = MILVUS_BEGIN + old.split(MILVUS_BEGIN, 1)[1].split(MILVUS_END, 1)[0] + MILVUS_END + "\n"
     text = "\n".join(lines)
     if kept:
         text = text.rstrip("\n") + "\n\n" + "\n".join(kept.values())
-    path.write_text(text + ("\n" + documents if documents else ""), encoding="utf-8")
+    for block in (documents, milvus):
+        if block:
+            text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text, encoding="utf-8")
     plot(stages, Path(out) / "latency.png")
     return path
 

@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 from .assistant import Assistant  # noqa: E402
 from .answer import Answer, Citation  # noqa: E402
 from .errors import (BuildLocked, EmbedderMismatch, EmbedderUnavailable, EmptyIndex, IndexCorrupt,  # noqa: E402
-                     IndexMissing, InvalidParameter, InvalidQuestion, NotAnIndex, QAError,
+                     IndexMissing, InvalidParameter, InvalidQuestion, MilvusUnavailable, NotAnIndex, QAError,
                      ReportError)
 from .passages import Passage  # noqa: E402
 from .retriever import Hit  # noqa: E402
@@ -19,5 +19,5 @@ from .store import BuildResult, build_index  # noqa: E402
 
 __all__ = ["Assistant", "Answer", "Citation", "Hit", "Passage", "BuildResult", "build_index",
            "QAError", "InvalidQuestion", "ReportError", "IndexMissing", "IndexCorrupt",
-           "EmbedderMismatch", "EmbedderUnavailable", "BuildLocked", "InvalidParameter", "NotAnIndex", "EmptyIndex",
+           "EmbedderMismatch", "EmbedderUnavailable", "BuildLocked", "InvalidParameter", "NotAnIndex", "EmptyIndex", "MilvusUnavailable",
            "__version__"]

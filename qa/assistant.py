@@ -10,7 +10,8 @@ from .answer.followup import history_questions
 from .embedders import BUILTIN_ID, Embedder, SentenceTransformerEmbedder, is_builtin
 from .errors import EmbedderMismatch, InvalidParameter, InvalidQuestion
 from .retriever import Hit, Retriever
-from .store import IndexData, load_index
+from .index_store import open_index
+from .store import IndexData
 
 
 class Assistant:
@@ -43,7 +44,8 @@ class Assistant:
     @classmethod
     def load(cls, index: str | Path = "index", embedder: str | Embedder | None = None,
              mode: str = "hybrid") -> "Assistant":
-        """Load the index in folder ``index``.
+        """Load the index in folder ``index``, or the Milvus index ``milvus:<uri>`` (a Milvus Lite
+        ``.db`` path or a server URL; ``pip install -e ".[milvus]"``).
 
         Args:
             embedder: None uses the embedder the index was built with; a name or an
@@ -51,9 +53,10 @@ class Assistant:
 
         Raises:
             IndexMissing, IndexCorrupt: the message names the command that fixes it.
+            MilvusUnavailable: a ``milvus:`` index that cannot be opened (never a folder).
             EmbedderMismatch: the index was built with another embedder.
         """
-        data = load_index(index)
+        data = open_index(index)
         emb = None
         if embedder is not None:
             want = embedder.id if isinstance(embedder, Embedder) else \
@@ -66,6 +69,17 @@ class Assistant:
             if isinstance(embedder, Embedder):
                 emb = embedder
         return cls(data, emb, mode=mode)
+
+    def close(self) -> None:
+        """Let go of the index's store (a Milvus connection; a Milvus Lite file is then free
+        for another process). A local index holds nothing open."""
+        self.data.store.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ questions
     def search(self, question: str, k: int = 5, mode: str | None = None, history=None) -> list[Hit]:

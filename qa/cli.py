@@ -21,6 +21,9 @@ EXAMPLES = {
            "  qa ask \"防城港市组建了多少个工会组织？\" --explain     # 为什么是这个答案",
     "eval": "例子:\n  qa eval ../shared/eval/dev.jsonl\n  qa eval ../shared/eval/dev.jsonl --json",
     "bench": "例子:\n  qa bench --quick\n  qa bench",
+    "migrate": "例子:\n  qa migrate --from index --to milvus:./index.db            # 本地索引复制到 Milvus Lite\n"
+               "  qa migrate --from index --to milvus:http://localhost:19530  # 复制到 Milvus 服务器（令牌：QA_MILVUS_TOKEN）\n"
+               "  qa migrate --from milvus:./index.db --to index2             # 从 Milvus 复制回本地目录",
     "train": "例子:\n  qa train                      # 重新拟合 qa/data/answer_weights.json（约两分钟）\n"
              "  qa train --reuse              # 沿用上次收集的候选，只重新拟合\n"
              "  qa train --out /tmp/w.json --limit 2000",
@@ -33,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         description="工会工作报告问答：检索报告并引用原文数字回答问题。",
         epilog="例子:\n  qa build\n  qa ask \"截至2008年6月底，南宁市共有多少个基层工会组织？\"\n"
                "  qa search \"职工书屋\" -k 3\n  qa eval ../shared/eval/dev.jsonl")
-    sub = p.add_subparsers(dest="command", metavar="{build,search,ask,eval,train,bench}")
+    sub = p.add_subparsers(dest="command", metavar="{build,search,ask,eval,train,bench,migrate}")
 
     def add(name, help_text):
         sp = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
@@ -43,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     b = add("build", "建立或更新索引（默认增量）")
     b.add_argument("--reports", default=None,
                    help="报告目录（.txt/.md），默认为报告库 reports（没有时先复制 seeds 中的示例报告建立）")
-    b.add_argument("--index", default="index", help="索引目录，默认 index")
+    b.add_argument("--index", default="index", help="索引目录，默认 index；milvus:<uri> 为 Milvus 中的索引"
+                                                    "（milvus:./index.db 或 milvus:http://host:19530）")
     b.add_argument("--full", action="store_true", help="全量重建")
     b.add_argument("--embedder", default=None,
                    help="向量模型：builtin（默认，离线）或本机已有的 sentence-transformers 模型名称/目录")
@@ -80,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     be = add("bench", "运行基准测试，写出 bench/RESULTS.md")
     be.add_argument("--quick", action="store_true", help="小规模版本（两分钟内）")
     be.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    mg = add("migrate", "把索引原样复制到另一处（不重新计算向量）：本地目录 ↔ milvus:…")
+    mg.add_argument("--from", dest="source", default="index", help="来源索引：目录或 milvus:<uri>，默认 index")
+    mg.add_argument("--to", dest="target", required=True, help="目标索引：milvus:<uri> 或目录（原有内容被替换）")
     return p
 
 
@@ -218,7 +226,15 @@ def _train(args) -> int:
     return run(args)
 
 
-COMMANDS = {"build": _build, "search": _search, "ask": _ask, "eval": _eval, "train": _train, "bench": _bench}
+def _migrate(args) -> int:
+    from .milvus import migrate
+    res = migrate(args.source, args.target, progress=sys.stderr.isatty())
+    print(f"已复制 {args.source} → {args.target}：{res['passages']} 个段落，用时 {res['seconds']:.1f} 秒（未重新计算向量）")
+    return 0
+
+
+COMMANDS = {"build": _build, "search": _search, "ask": _ask, "eval": _eval, "train": _train, "bench": _bench,
+            "migrate": _migrate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -61,3 +61,9 @@ class BuildLocked(QAError):
 
 class InvalidParameter(QAError):
     """A parameter is out of range or of the wrong kind."""
+
+
+class MilvusUnavailable(QAError):
+    """A ``milvus:`` index cannot be opened: pymilvus / Milvus Lite not installed, the server
+    cannot be reached or refuses the token, or another process holds the Milvus Lite file.
+    The message names the fix (for instance ``pip install -e ".[milvus]"``)."""

@@ -475,6 +475,9 @@ def check_question(question) -> str:
 _SERVER_PATH = re.compile(r"(?<![\w.:/~])/(?:[^\s/：；，。、（）()「」《》<>'\"|]+/)+[^\s/：；，。、（）()「」《》<>'\"|]*")
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
 def public_message(text: str, *folders) -> str:
     """``text`` with server paths cut to their last part, for the page: the folders given
     (as written and resolved) become their names, and any other absolute path its file name."""
@@ -597,7 +600,12 @@ def run_build(reports: str | Path, index: str | Path, *, full: bool = False, wai
     import subprocess
 
     from . import errors
+    from .index_store import is_milvus
     from .store import BuildResult
+    if is_milvus(index) and not _SCHEME.match(str(index)[len("milvus:"):]):
+        # Milvus Lite: a .db is open in one process only, and this one serves from it
+        from . import build_index
+        return build_index(reports, index, full=full, wait=wait, on_event=on_event)
     cmd = [sys.executable, "-m", "qa.cli", "build", "--reports", str(reports), "--index", str(index),
            "--wait", str(wait), "--events"] + (["--full"] if full else [])
     # the child imports this very package, installed or not (python /path/to/app.py)
@@ -649,8 +657,9 @@ class Library:
     """
 
     def __init__(self, reports: str | Path = "reports", index: str | Path = "index"):
+        from .index_store import is_milvus
         self.reports = Path(reports)
-        self.index = Path(index)
+        self.index = str(index) if is_milvus(index) else Path(index)   # milvus:<uri> is not a path
         self.assistant = None
         self.problem: str | None = None      # why there is no assistant (an index of no report)
         self.lock = threading.Lock()
@@ -722,7 +731,8 @@ class Library:
             from .errors import EmptyIndex, IndexMissing
             if self.problem:
                 raise EmptyIndex(self.problem)
-            raise IndexMissing(f"索引 {self.index.name} 尚未加载；请运行 `qa build` 后重启")
+            from .index_store import index_label
+            raise IndexMissing(f"索引 {index_label(self.index)} 尚未加载；请运行 `qa build` 后重启")
         return assistant
 
     # ---- building

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-import numpy as np
 
 from .errors import InvalidParameter
 from .lexicon import clean_question, find_places, gazetteer, synonyms, tokenize
@@ -206,26 +205,21 @@ class Retriever:
         if n == 0 or not q.text:
             return []
         pool = min(n, max(self.candidates, k))
-        lexical: dict[int, float] = {}
-        dense: dict[int, float] = {}
-        if mode in ("hybrid", "bm25"):
-            scores = self.data.bm25.scores(query_tokens(q))
-            top = _top(scores, pool)
-            lexical = {int(i): float(scores[i]) for i in top if scores[i] > 0}
-        if mode in ("hybrid", "dense") and self.embedder is not None:
-            vec = self.embedder.embed([q.text])
-            sims, ids = self.data.vectors.search(np.ascontiguousarray(vec, dtype=np.float32), pool)
-            dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
-        if mode == "bm25":
-            fused = _normalised(lexical)
-        elif mode == "dense":
-            fused = _normalised(dense)
-        elif self.fusion == "rrf":
-            fused = _normalised(rrf([sorted(lexical, key=lexical.get, reverse=True),
-                                     sorted(dense, key=dense.get, reverse=True)], self.weights, self.rrf_k))
+        store = self.data.store          # qa.index_store: the folder's arrays, or Milvus
+        terms = query_tokens(q) if mode in ("hybrid", "bm25") else {}
+        vec = self.embedder.embed([q.text])[0] if mode in ("hybrid", "dense") and self.embedder is not None \
+            else None
+        if mode == "hybrid" and self.fusion == "rrf":
+            fused = _normalised(store.hybrid_search(vec, terms, pool, self.weights, self.rrf_k))
         else:
-            fused = weighted_fusion([lexical, dense], self.weights)
-            fused = _normalised(fused)
+            lexical = dict(store.sparse_search(terms, pool)) if terms else {}
+            dense = dict(store.dense_search(vec, pool)) if vec is not None else {}
+            if mode == "bm25":
+                fused = _normalised(lexical)
+            elif mode == "dense":
+                fused = _normalised(dense)
+            else:
+                fused = _normalised(weighted_fusion([lexical, dense], self.weights))
         ranked = []
         for i, s in fused.items():
             p = self.data.passages[i]
@@ -248,13 +242,6 @@ class Retriever:
             elif p.date and p.date.startswith(str(y)):
                 b += 0.1
         return b
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    if k >= len(scores):
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, k)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
 
 
 def _normalised(scores: Mapping[int, float]) -> dict[int, float]:

@@ -177,6 +177,11 @@ class Bm25:
             self._weights = counts
         return self._weights
 
+    def weights(self):
+        """The BM25 weight of every (passage, term) as a CSC matrix (what a store that searches
+        sparse vectors holds, one row a passage)."""
+        return self._weight_matrix()
+
     def scores(self, weighted_terms: dict[str, float]) -> np.ndarray:
         """BM25 score of every passage for query terms with weights (1 for a term as asked)."""
         w = self._weight_matrix()
@@ -304,13 +309,25 @@ class IndexData:
     # The figure table, read from figures.jsonl when first used: answering never needs it,
     # and at 100k passages parsing it was most of the time ``qa ask`` took to start.
     _figures: list[dict] | None = None
+    # where the index lives and is searched (qa.index_store): the folder's LocalStore unless
+    # a loader gave another (Milvus); read_figures reads the figure table from there
+    _store: object = None
+    read_figures: Callable[[], list[dict]] | None = None
 
     @property
     def figures(self) -> list[dict]:
-        """The figure table (IndexCorrupt when figures.jsonl cannot be read)."""
+        """The figure table (IndexCorrupt when it cannot be read)."""
         if self._figures is None:
-            self._figures = _read_figures(self.path)
+            self._figures = self.read_figures() if self.read_figures else _read_figures(self.path)
         return self._figures
+
+    @property
+    def store(self):
+        """The :class:`qa.index_store.IndexStore` the retriever searches."""
+        if self._store is None:
+            from .index_store import LocalStore
+            self._store = LocalStore(self)
+        return self._store
 
     @property
     def embedder_id(self) -> str:
@@ -827,6 +844,53 @@ def index_text(p: Passage) -> str:
     return f"{p.place or ''} {p.section}\n{p.text}"
 
 
+def scan_reports(reports: Path, known: set[str], result: BuildResult) -> tuple[dict[str, tuple[Path, str]], dict[str, int]]:
+    """The usable reports of a folder: {name: (path, content hash)} and {name: bytes}; what
+    cannot be used (too large, unreadable, a copy of another) goes to ``result.skipped``.
+    Reports in ``known`` (already indexed) come first, so a copy never takes their name."""
+    files, skipped = list_reports(reports)
+    result.skipped.extend(skipped)
+    files.sort(key=lambda p: (p.relative_to(reports).as_posix() not in known, p.as_posix()))
+    current: dict[str, tuple[Path, str]] = {}
+    sizes: dict[str, int] = {}
+    by_hash: dict[str, str] = {}
+    for path in files:
+        name = path.relative_to(reports).as_posix()
+        try:
+            size = path.stat().st_size
+            if size > MAX_REPORT_BYTES:
+                result.skipped.append((name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
+                                             "请拆分成多份报告"))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            result.skipped.append((name, f"无法读取（{exc.strerror}）"))
+            continue
+        digest = content_hash(data)
+        if digest in by_hash:
+            result.skipped.append((name, f"与 {by_hash[digest]} 内容相同，未重复索引"))
+            continue
+        by_hash[digest] = name
+        current[name] = (path, digest)
+        sizes[name] = len(data)
+    return current, sizes
+
+
+def rebuild_reasons(m: dict, emb, chunk: ChunkParams) -> list[str]:
+    """Why an index with manifest ``m`` cannot be updated in place with embedder ``emb`` and
+    chunking ``chunk`` (an empty list when it can)."""
+    reasons = []
+    if m["embedder"]["id"] != emb_id(emb):
+        reasons.append(f"向量模型由 {m['embedder']['id']} 改为 {emb_id(emb)}")
+    if m.get("chunking") != asdict(chunk):
+        reasons.append("分段参数已改变")
+    if m.get("dictionary_hash") != data_hash():
+        reasons.append("词典或同义词表已改变")
+    if m.get("package_version") != __version__:
+        reasons.append(f"程序版本由 {m.get('package_version')} 改为 {__version__}")
+    return reasons
+
+
 def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, full: bool = False,
                 embedder: str | Embedder | None = None, chunk: ChunkParams | None = None,
                 progress: bool = False, wait: float = 0.0,
@@ -839,7 +903,8 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
 
     Args:
         reports: folder of ``.txt``/``.md`` reports.
-        index: folder of the index (created or replaced atomically).
+        index: folder of the index (created or replaced atomically), or ``milvus:<uri>`` for
+            the index in Milvus (:mod:`qa.milvus`: a Milvus Lite ``.db`` path or a server URL).
         full: rebuild everything.
         embedder: None keeps the index's embedder (the built-in one for a new index); "builtin";
             a sentence-transformers model name or folder; or an :class:`Embedder`.
@@ -855,6 +920,11 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         NotAnIndex: ``index`` is not an index, an empty folder or a new path (nothing is touched).
         BuildLocked, ReportError (no reports folder), EmbedderUnavailable, QAError.
     """
+    from .index_store import is_milvus
+    if is_milvus(index):    # milvus:<uri>, never a folder of that name
+        from .milvus import build_milvus
+        return build_milvus(reports, str(index), full=full, embedder=embedder, chunk=chunk,
+                            progress=progress, wait=wait, on_event=on_event)
     started = time.monotonic()
     reports, folder = Path(reports), Path(index)
     chunk = chunk or ChunkParams()
@@ -868,35 +938,11 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         result = BuildResult(index=str(folder), full=full)
 
         # ---- what is there (a report already indexed keeps its name when a copy turns up)
-        files, skipped = list_reports(reports)
-        result.skipped.extend(skipped)
         try:
             known = set(read_manifest(folder).get("reports", {}))
         except QAError:
             known = set()
-        files.sort(key=lambda p: (p.relative_to(reports).as_posix() not in known, p.as_posix()))
-        current: dict[str, tuple[Path, str]] = {}
-        sizes: dict[str, int] = {}
-        by_hash: dict[str, str] = {}
-        for path in files:
-            name = path.relative_to(reports).as_posix()
-            try:
-                size = path.stat().st_size
-                if size > MAX_REPORT_BYTES:
-                    result.skipped.append((name, f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_REPORT_BYTES // 2**20} MB）："
-                                                 "请拆分成多份报告"))
-                    continue
-                data = path.read_bytes()
-            except OSError as exc:
-                result.skipped.append((name, f"无法读取（{exc.strerror}）"))
-                continue
-            digest = content_hash(data)
-            if digest in by_hash:
-                result.skipped.append((name, f"与 {by_hash[digest]} 内容相同，未重复索引"))
-                continue
-            by_hash[digest] = name
-            current[name] = (path, digest)
-            sizes[name] = len(data)
+        current, sizes = scan_reports(reports, known, result)
 
         # ---- what the old index can give
         old: IndexData | None = None
@@ -913,15 +959,7 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         emb = _resolve_embedder(embedder, old)
         if old is not None:
             m = old.manifest
-            reasons = []
-            if m["embedder"]["id"] != emb_id(emb):
-                reasons.append(f"向量模型由 {m['embedder']['id']} 改为 {emb_id(emb)}")
-            if m.get("chunking") != asdict(chunk):
-                reasons.append("分段参数已改变")
-            if m.get("dictionary_hash") != data_hash():
-                reasons.append("词典或同义词表已改变")
-            if m.get("package_version") != __version__:
-                reasons.append(f"程序版本由 {m.get('package_version')} 改为 {__version__}")
+            reasons = rebuild_reasons(m, emb, chunk)
             if m.get("files") is None:
                 reasons.append("索引没有记录文件校验和（由旧版本建立）")
             if reasons:
