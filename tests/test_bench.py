@@ -47,6 +47,7 @@ def test_quick_bench_writes_its_tables_and_plot(tmp_path):
         assert stages["cmrc"]["systems"]["prototype"]["figure_accuracy"] is not None
 
 
+@pytest.mark.filterwarnings("ignore:No artists with labels")   # the plot of an empty run
 def test_results_keep_the_sections_other_scripts_own(tmp_path):
     """bench.answers writes its section into RESULTS.md; a new run of the main benchmark keeps it,
     and a second write replaces it rather than adding another."""
