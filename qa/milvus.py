@@ -838,7 +838,8 @@ def _build(spec: MilvusSpec, client, reports: Path, full: bool, embedder, chunk:
            say, started: float):
     from .lexicon import data_hash
     from .store import (FORMAT_VERSION, REFIT_GROWTH, Bm25, BuildResult, _embed_batches, _map, _prepare_report,
-                        _resolve_embedder, build_workers, emb_id, index_text, rebuild_reasons, scan_reports)
+                        _resolve_embedder, build_workers, emb_id, index_text, plan_update, rebuild_reasons,
+                        scan_reports)
     result = BuildResult(index=spec.text, full=full)
     old = None
     if not full:
@@ -863,12 +864,7 @@ def _build(spec: MilvusSpec, client, reports: Path, full: bool, embedder, chunk:
     result.full = old is None
 
     old_reports = old.manifest.get("reports", {}) if old else {}
-    keep_sources = {s for s, meta in old_reports.items()
-                    if s in current and meta.get("sha256") == current[s][1]}
-    result.unchanged = sorted(keep_sources)
-    result.removed = sorted(s for s in old_reports if s not in current)
-    result.changed = sorted(s for s in old_reports if s in current and s not in keep_sources)
-    result.added = sorted(s for s in current if s not in old_reports)
+    keep_sources = plan_update(old_reports, current, result)
 
     say("读取报告")
     todo = sorted(set(result.changed) | set(result.added))

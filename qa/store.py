@@ -876,6 +876,17 @@ def scan_reports(reports: Path, known: set[str], result: BuildResult) -> tuple[d
     return current, sizes
 
 
+def plan_update(old_reports: dict, current: dict[str, tuple[Path, str]], result: BuildResult) -> set[str]:
+    """The reports an update keeps as they are (same name, same content hash); the others go to
+    ``result``'s removed, changed and added lists."""
+    keep = {s for s, meta in old_reports.items() if s in current and meta.get("sha256") == current[s][1]}
+    result.unchanged = sorted(keep)
+    result.removed = sorted(s for s in old_reports if s not in current)
+    result.changed = sorted(s for s in old_reports if s in current and s not in keep)
+    result.added = sorted(s for s in current if s not in old_reports)
+    return keep
+
+
 def rebuild_reasons(m: dict, emb, chunk: ChunkParams) -> list[str]:
     """Why an index with manifest ``m`` cannot be updated in place with embedder ``emb`` and
     chunking ``chunk`` (an empty list when it can)."""
@@ -968,12 +979,7 @@ def build_index(reports: str | Path = "seeds", index: str | Path = "index", *, f
         result.full = old is None
 
         old_reports = old.manifest.get("reports", {}) if old else {}
-        keep_sources = {s for s, meta in old_reports.items()
-                        if s in current and meta.get("sha256") == current[s][1]}
-        result.unchanged = sorted(keep_sources)
-        result.removed = sorted(s for s in old_reports if s not in current)
-        result.changed = sorted(s for s in old_reports if s in current and s not in keep_sources)
-        result.added = sorted(s for s in current if s not in old_reports)
+        keep_sources = plan_update(old_reports, current, result)
 
         # ---- read, clean, chunk, tokenise and count what is new: in worker processes when
         # there is a lot of it (tokenising is most of a build's time, and jieba is pure Python)
