@@ -34,32 +34,12 @@ import statistics
 import time
 from pathlib import Path
 
+from qa.evaluate import contains
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 HELD_OUT_SHARE = 0.2
 _DIGIT = re.compile(r"[0-9０-９]")
-
-
-def loose(text: str) -> str:
-    t = (text or "").translate({0xFF10 + i: str(i) for i in range(10)} | {0xFF05: "%", 0xFF0E: "."})
-    t = re.sub(r"(?<=\d)[,，](?=\d{3})", "", t)
-    return re.sub(r"\s+", "", t)
-
-
-def contains(big: str, small: str) -> bool:
-    """``small`` in ``big`` without cutting a number (10次 is not in 110次)."""
-    big, small = loose(big), loose(small)
-    if not small:
-        return False
-    i = big.find(small)
-    while i >= 0:
-        before = big[i - 1] if i else ""
-        after = big[i + len(small)] if i + len(small) < len(big) else ""
-        if not (small[0].isdigit() and (before.isdigit() or before == ".")) and \
-                not (small[-1].isdigit() and (after.isdigit() or after == ".")):
-            return True
-        i = big.find(small, i + 1)
-    return False
 
 
 def held_out(group: str, seed: int = 0) -> bool:

@@ -12,7 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
-from .answers import ROOT, SHARED, _DIGIT, contains
+from qa.evaluate import contains
+
+from .answers import ROOT, SHARED, _DIGIT
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 

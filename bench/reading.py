@@ -21,7 +21,8 @@ import re
 import time
 from pathlib import Path
 
-from qa.answer.train import SHARED, _contains, build_squad_index, squad_items
+from qa.answer.train import SHARED, build_squad_index, squad_items
+from qa.evaluate import contains
 
 _DIGIT = re.compile(r"[0-9０-９]")
 
@@ -37,7 +38,7 @@ def is_figure(golds, max_len: int | None = 8) -> bool:
 
 
 def right(ans, golds) -> bool:
-    return bool(ans.found and any(_contains(ans.short, g) for g in golds))
+    return bool(ans.found and any(contains(ans.short, g) for g in golds))
 
 
 def _tally(rows):

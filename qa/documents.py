@@ -69,6 +69,16 @@ def is_document(name: str) -> bool:
     return name.lower().endswith(DOCUMENT_SUFFIXES)
 
 
+def _readable_suffix(data: bytes, name: str) -> str:
+    """The file's suffix, once it is neither a legacy format nor empty (ReportError otherwise)."""
+    suffix = _suffix(name)
+    if suffix in LEGACY_SUFFIXES:
+        raise ReportError(name, LEGACY_SUFFIXES[suffix])
+    if not data:
+        raise ReportError(name, "文件为空 (empty file)")
+    return suffix
+
+
 def read_document(data: bytes, name: str, on_page: PageCallback | None = None) -> Document:
     """Read a ``.docx``, ``.pdf``, ``.png`` or ``.jpg`` report.
 
@@ -81,11 +91,7 @@ def read_document(data: bytes, name: str, on_page: PageCallback | None = None) -
         ReportError: the file is empty, damaged, encrypted, too large or not what its name says.
         OcrUnavailable: a scanned page needs OCR and rapidocr-onnxruntime is not installed.
     """
-    suffix = _suffix(name)
-    if suffix in LEGACY_SUFFIXES:
-        raise ReportError(name, LEGACY_SUFFIXES[suffix])
-    if not data:
-        raise ReportError(name, "文件为空 (empty file)")
+    suffix = _readable_suffix(data, name)
     if suffix in DOCX_SUFFIXES:
         return read_docx(data, name)
     if suffix in PDF_SUFFIXES:
@@ -108,11 +114,7 @@ def check_document(data: bytes, name: str) -> None:
     Raises:
         ReportError: as :func:`read_document`.
     """
-    suffix = _suffix(name)
-    if suffix in LEGACY_SUFFIXES:
-        raise ReportError(name, LEGACY_SUFFIXES[suffix])
-    if not data:
-        raise ReportError(name, "文件为空 (empty file)")
+    suffix = _readable_suffix(data, name)
     if suffix in DOCX_SUFFIXES:
         read_docx(data, name)
     elif suffix in PDF_SUFFIXES:

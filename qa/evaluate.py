@@ -24,6 +24,22 @@ def loose(text: str) -> str:
     return re.sub(r"\s+", "", t)
 
 
+def contains(big: str, small: str) -> bool:
+    """``small`` in ``big``, compared loosely, where a number is not cut (10次 is not in 110次)."""
+    big, small = loose(big), loose(small)
+    if not small:
+        return False
+    i = big.find(small)
+    while i >= 0:
+        before = big[i - 1] if i else ""
+        after = big[i + len(small)] if i + len(small) < len(big) else ""
+        if not (small[0].isdigit() and (before.isdigit() or before == ".")) and \
+                not (small[-1].isdigit() and (after.isdigit() or after == ".")):
+            return True
+        i = big.find(small, i + 1)
+    return False
+
+
 def must_ok(short: str, must: list[str]) -> bool:
     s = loose(short)
     return all(any(loose(alt) in s for alt in entry.split("|")) for entry in must)

@@ -14,8 +14,9 @@ from qa.answer.analysis import analyze
 from qa.answer.decide import Decision, Scored, decide, eligible, uncovered
 from qa.answer.features import feature_names
 from qa.answer.scoring import Model, WeightsError, load_model, softmax_share
-from qa.answer.train import (DECISION_EXTRA, Group, Item, _contains, choose_threshold, decision_features,
+from qa.answer.train import (DECISION_EXTRA, Group, Item, choose_threshold, decision_features,
                              fit_calibrator, fit_logit, is_right)
+from qa.evaluate import contains
 
 
 # --------------------------------------------------------------------------- the weights file
@@ -182,7 +183,7 @@ def test_decision_features_skip_copies_of_the_winner():
     ("2,173个坐席", "2173个", True), ("1.5万", "5万", False),
 ])
 def test_containment_does_not_cut_numbers(big, small, ok):
-    assert _contains(big, small) is ok
+    assert contains(big, small) is ok
 
 
 def test_labels():

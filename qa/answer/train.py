@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..evaluate import loose, must_ok, read_questions
+from ..evaluate import contains, loose, must_ok, read_questions
 from .decide import NO_RIVAL
 from .followup import continue_from, split_parts
 from .features import feature_names, sign
@@ -137,22 +137,6 @@ QUESTION_SETS = {
 
 # --------------------------------------------------------------------------- labels
 
-def _contains(big: str, small: str) -> bool:
-    """``small`` in ``big`` where a number is not cut (10次 is not in 110次)."""
-    big, small = loose(big), loose(small)
-    if not small:
-        return False
-    i = big.find(small)
-    while i >= 0:
-        before = big[i - 1] if i else ""
-        after = big[i + len(small)] if i + len(small) < len(big) else ""
-        if not (small[0].isdigit() and (before.isdigit() or before == ".")) and \
-                not (small[-1].isdigit() and (after.isdigit() or after == ".")):
-            return True
-        i = big.find(small, i + 1)
-    return False
-
-
 def is_right(item: Item, source: str, text: str, short: str) -> bool:
     """Whether a candidate (its answer ``text`` and the ``short`` answer it would give) answers
     ``item``."""
@@ -160,7 +144,7 @@ def is_right(item: Item, source: str, text: str, short: str) -> bool:
         return False
     if item.project:
         return must_ok(short, list(item.golds))
-    return any(_contains(short, g) or (_contains(g, text) and re.search(r"\d", text)) or
+    return any(contains(short, g) or (contains(g, text) and re.search(r"\d", text)) or
                (not re.search(r"\d", g) and loose(text) == loose(g)) for g in item.golds)
 
 
