@@ -158,6 +158,7 @@ SETS = {  # name: what it is
     "heldout3": "bench/questions/heldout3.jsonl (blind when written)",
     "heldout4": "bench/questions/heldout4.jsonl (blind, never fitted on)",
     "heldout5": "bench/questions/heldout5.jsonl (blind, never fitted on)",
+    "heldout6": "bench/questions/heldout6.jsonl (blind, never fitted on)",
     "ood": "bench/questions/ood: 16 news, encyclopedia and web texts (blind, never fitted on)",
     "written_heldout": "bench/training/written, the held-out texts",
     "written2_heldout": "bench/training/written2, the held-out texts",

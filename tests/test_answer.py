@@ -294,3 +294,19 @@ def test_a_report_that_never_names_the_place_asked_does_not_answer_for_it(tmp_pa
     assert not a.ask("昆明五一接待游客多少人次？").found
     ans = a.ask("云南五一接待游客多少人次？")
     assert ans.found and "3186.5万人次" in ans.short
+
+
+def test_a_numbered_thing_is_answered_only_from_a_report_that_names_it(tmp_path):
+    """第133届 is not 第134届 (refused: no report names it); 7号线 named in one report is not
+    answered from the report about 6号线."""
+    a = assistant_over(tmp_path, {
+        "fair.txt": "第一百三十四届广交会闭幕\n\n本届广交会境外采购商到会197869人，出口成交223亿美元。\n",
+        "metro.txt": "长沙地铁6号线开通\n\n长沙地铁6号线全长48.11公里，共设34座车站。\n",
+        "plan.txt": "线网规划\n\n长沙正在规划建设7号线等线路，预计2028年前开工。\n",
+    })
+    ans = a.ask("第134届广交会出口成交额是多少？")
+    assert ans.found and "223亿美元" in ans.short
+    ans = a.ask("第133届广交会出口成交额是多少？")
+    assert not ans.found and "第133届" in ans.text
+    assert a.ask("长沙地铁6号线全长多少公里？").found
+    assert not a.ask("长沙地铁7号线全长多少公里？").found

@@ -11,6 +11,7 @@ from qa.answer.analysis import analyze
 from qa.answer.candidates import make_candidates
 from qa.answer.context import Context
 from qa.answer.features import FEATURES, RELATIVE, feature_names, matrix
+from qa.answer.matching import identifiers
 from qa.passages import Passage
 from qa.retriever import Hit
 
@@ -198,3 +199,16 @@ def test_candidates_only_of_a_kind_that_can_answer(corpus):
     assert set(cs) == {"30%"}
     q, cs, ctx = candidates(corpus, "柳州6家企业带动了多少家企业建会？", "柳州6家企业带动800多家企业建会。")
     assert set(cs) == {"800多家"}          # the question's own figure is not an answer
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("第二十三届环湖赛", {"第23届": "第二十三届"}),
+    ("长沙地铁七号线一期", {"7号线": "七号线"}),
+    ("华为Mate 60 Pro", {"mate60": "Mate 60"}),
+    ("启程S7三月交付", {"s7": "S7"}),
+    ("GDP 1200亿元", {}),                    # a figure after a Latin word, not a model
+    ("2024年Q3营收", {}),                      # a quarter
+    ("PM2.5浓度", {}),
+])
+def test_identifiers_name_numbered_things_in_one_form(text, expected):
+    assert identifiers(text) == expected

@@ -113,6 +113,8 @@ class _Corpus:
     def has_word(self, w):
         return w in ("网站", "电话")
 
+    identifiers = frozenset({"第134届", "6号线", "s7"})
+
 
 @pytest.mark.parametrize("question, reason", [
     ("白河市有多少个基层工会？", "place"),
@@ -120,6 +122,9 @@ class _Corpus:
     ("南宁2010年有多少会员？", "year"),
     ("柳州2012年有多少会员？", "year"),          # 2012 is in the reports, but not in 柳州's
     ("南宁市总工会网站的网址是什么？", "thing"),
+    ("第133届广交会出口成交额是多少？", "thing"),     # the reports speak of 第134届
+    ("地铁七号线全长多少公里？", "thing"),
+    ("G3电动车多少钱？", "thing"),
 ])
 def test_what_the_reports_do_not_cover_is_refused_before_any_candidate(question, reason):
     assert uncovered(analyze(question), _Corpus())[0] == reason
@@ -128,6 +133,9 @@ def test_what_the_reports_do_not_cover_is_refused_before_any_candidate(question,
 def test_what_the_reports_cover_passes_the_hard_rules():
     assert uncovered(analyze("2012年南宁有多少会员？"), _Corpus()) is None
     assert uncovered(analyze("南宁市总工会的电话是什么？"), _Corpus()) is None
+    assert uncovered(analyze("第一百三十四届广交会出口成交额是多少？"), _Corpus()) is None
+    assert uncovered(analyze("6号线全长多少公里？"), _Corpus()) is None
+    assert uncovered(analyze("启程S 7卖多少钱？"), _Corpus()) is None
 
 
 # --------------------------------------------------------------------------- fitting

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..lexicon import gazetteer, normalize
 from .analysis import Query
-from .matching import bigrams, coverage, idf, parts
+from .matching import bigrams, coverage, identifiers, idf, parts
 
 _BIGRAM_SAMPLE = 20_000       # passages the character-pair frequencies are counted on
 
@@ -43,6 +43,7 @@ class Corpus:
         self._docs: OrderedDict[str, str] = OrderedDict()
         self._bigram_df: dict[str, int] | None = None
         self._place_years: dict[str, frozenset[int]] = {}
+        self._identifiers: dict[str, frozenset[str]] = {}
         self._bigram_n = 1
 
     # ---- coverage of places, years, words ------------------------------------
@@ -88,6 +89,17 @@ class Corpus:
         while len(self._docs) > 512:
             self._docs.popitem(last=False)
         return text
+
+    def identifiers_in(self, source: str) -> frozenset[str]:
+        """The numbered things one report names (第23届, 7号线, mate60)."""
+        if source not in self._identifiers:
+            self._identifiers[source] = frozenset(identifiers(self.doc_text(source)))
+        return self._identifiers[source]
+
+    @functools.cached_property
+    def identifiers(self) -> frozenset[str]:
+        """The numbered things any report names."""
+        return frozenset().union(*(self.identifiers_in(s) for s in self.by_source))
 
     def sources_about(self, places) -> list[str]:
         """The reports with a passage about one of ``places``."""

@@ -16,7 +16,7 @@ from ..lexicon import gazetteer
 from .analysis import Query
 from .candidates import Candidate
 from .context import Corpus
-from .matching import narrower_only
+from .matching import identifiers, narrower_only
 from .scoring import Model, softmax_share
 
 FIGURE_ASKS = ("count", "amount", "percent", "measure", "date", "duration", "ordinal")
@@ -48,7 +48,7 @@ class Decision:
 
 def uncovered(q: Query, corpus: Corpus) -> tuple[str, str] | None:
     """(reason, what) when the question asks about something no report covers: a place, a year,
-    or the thing a 什么 question asks for (网址)."""
+    a numbered thing (第133届, 7号线, S7), or the thing a 什么 question asks for (网址)."""
     missing = [p for p in q.places if not corpus.covers_place(p)]
     if missing and (len(missing) == len(q.places) or q.form == "plain"):
         return "place", "、".join(missing)
@@ -60,6 +60,10 @@ def uncovered(q: Query, corpus: Corpus) -> tuple[str, str] | None:
         about = frozenset().union(*(corpus.years_about(p) for p in q.places))
         if about and not any(y in about for y in q.years):
             return "year", "".join(q.places) + "、".join(f"{y}年" for y in q.years)
+    asked = identifiers(q.text)
+    unknown = [written for key, written in asked.items() if key not in corpus.identifiers]
+    if unknown and (len(unknown) == len(asked) or q.form == "plain"):
+        return "thing", "、".join(unknown)          # 第133届 asked, the reports speak of 第134届
     noun = q.asked_noun
     if noun and q.asks in ("what", "other", "list") and not corpus.has_word(noun) and \
             not all(corpus.has_word(w) for w in _parts(noun)):
@@ -74,13 +78,16 @@ def _parts(noun: str) -> list[str]:
 
 def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     """Whether a candidate may answer at all: not another place's figure, not from a report that
-    never names the place asked (湖南's 早稻亩产 for 江西), not one the text states for another
+    never names the place asked (湖南's 早稻亩产 for 江西) or the numbered thing asked (6号线's
+    report for 7号线), not one the text states for another
     year, not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
     many became 技师)."""
     if c.place_ok < 0:
         return False
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
         return False
+    if corpus is not None and q.form == "plain" and not set(identifiers(q.text)) <= corpus.identifiers_in(c.passage.source):
+        return False                                  # 7号线 asked, the report is about 6号线
     if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
         return False
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):

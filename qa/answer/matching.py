@@ -10,6 +10,7 @@ import math
 import re
 from typing import Iterable
 
+from ..figures import CN_NUM, parse_chinese_number
 from ..lexicon import modifiers, synonyms, tokenizer
 
 _SMALL_NUMERALS = "一二三四五六七八九十"
@@ -157,3 +158,24 @@ def idf(df: int | None, n: int) -> float:
     the rarest there is (df 0): if the reports do not use it, a passage lacking it says so."""
     df = df or 0
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+# a numbered edition or line (第二十三届, 7号线) and a model or code (Mate 60, S7, G3, T2, Z21)
+_IDENTIFIER = re.compile(rf"第([\d{CN_NUM}]+)届|(?<![\d{CN_NUM}])([\d{CN_NUM}]+)号线|"
+                         r"(?<![A-Za-z\d])([A-Za-z]{1,8})\s?(\d{1,5})(?![\d.%万亿千百十元个人年月日天次件台辆吨米])")
+
+
+def identifiers(text: str) -> dict[str, str]:
+    """The numbered things ``text`` names, each in one form (第23届 for 第二十三届, 7号线, mate60)
+    with the words as written: a question about 第133届 or 7号线 is not answered by 第134届's or
+    6号线's report."""
+    out: dict[str, str] = {}
+    for m in _IDENTIFIER.finditer(text):
+        number = m.group(1) or m.group(2)
+        if number is not None:
+            value = int(number) if number.isdigit() else parse_chinese_number(number)
+            if value is not None:
+                out.setdefault(f"第{int(value)}届" if m.group(1) else f"{int(value)}号线", m.group(0))
+        elif not re.fullmatch(r"[qQhH][1-4]", m.group(3) + m.group(4)):     # Q3, H1: a quarter, a half-year
+            out.setdefault(f"{m.group(3).lower()}{m.group(4)}", m.group(0))
+    return out
