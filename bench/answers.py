@@ -7,7 +7,8 @@ before the answer pipeline (commit 66bb663) for the "before" column of bench/RES
 
 Sets:
 - the bundled reports: dev.jsonl and bench/questions/*.jsonl (heldout4 is a blind set);
-- bench/questions/ood: 16 news, encyclopedia and web texts with their blind questions;
+- bench/questions/ood and ood2: 16 and 15 news, encyclopedia, web and work-report texts with their
+  blind questions;
 - the held-out part of the texts written for training (bench/training/written*, split by text);
 - reading comprehension, figure questions (a gold with a digit, at most 8 characters): the
   CMRC 2018 trial set (never fitted on), and the held-out articles of CMRC 2018 train and XQuAD
@@ -132,8 +133,9 @@ def measure(work: Path, quick: bool = False) -> dict:
     files.update({p.stem: p for p in sorted((ROOT / "bench" / "questions").glob("*.jsonl"))})
     for name, path in files.items():
         out[name] = question_set(seeds, path)
-    ood = build(ROOT / "bench" / "questions" / "ood" / "reports", work / "ood-index")
-    out["ood"] = question_set(ood, ROOT / "bench" / "questions" / "ood" / "questions.jsonl")
+    for folder in sorted(p for p in (ROOT / "bench" / "questions").glob("ood*") if p.is_dir()):
+        out[folder.name] = question_set(build(folder / "reports", work / f"{folder.name}-index"),
+                                        folder / "questions.jsonl")
     for name in ("written", "written2"):
         folder = ROOT / "bench" / "training" / name
         if not (folder / "questions.jsonl").exists():
@@ -160,6 +162,7 @@ SETS = {  # name: what it is
     "heldout5": "bench/questions/heldout5.jsonl (blind, never fitted on)",
     "heldout6": "bench/questions/heldout6.jsonl (blind, never fitted on)",
     "ood": "bench/questions/ood: 16 news, encyclopedia and web texts (blind, never fitted on)",
+    "ood2": "bench/questions/ood2: 15 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "written_heldout": "bench/training/written, the held-out texts",
     "written2_heldout": "bench/training/written2, the held-out texts",
     "cmrc_trial": "CMRC 2018 trial, figure questions (never fitted on)",
