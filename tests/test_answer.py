@@ -310,3 +310,18 @@ def test_a_numbered_thing_is_answered_only_from_a_report_that_names_it(tmp_path)
     assert not ans.found and "第133届" in ans.text
     assert a.ask("长沙地铁6号线全长多少公里？").found
     assert not a.ask("长沙地铁7号线全长多少公里？").found
+
+
+def test_two_places_joined_are_each_answered_or_added_never_one_alone(tmp_path):
+    a = assistant_over(tmp_path, {
+        "a.txt": "内江工会\n\n截至2012年底，内江全市基层工会组织已达5952个，覆盖率达100%。\n",
+        "b.txt": "南充工会\n\n截至2012年底，南充全市共有基层工会7404家。\n",
+        "c.txt": "泸州工会\n\n泸州市总选派12名机关干部到基层工会驻点。\n",
+    })
+    ans = a.ask("内江和南充的基层工会一共有多少个？")
+    assert ans.found and "13356" in ans.short
+    ans = a.ask("内江和南充的基层工会有多少个？")
+    assert ans.found and "5952个" in ans.short and "7404家" in ans.short
+    assert not a.ask("泸州和内江的基层工会一共有多少个？").found      # 泸州's is not stated
+    ans = a.ask("内江的基层工会有多少？")
+    assert ans.found and "5952个" in ans.short                     # not 覆盖率100%

@@ -26,6 +26,10 @@ from qa.answer.followup import history_questions, rewrite
     ("内江一类、二类工会组织分别有多少个？", ("内江",), (), "count", "several", "count"),
     ("纽西兰鸡毛松有多高？", (), (), "measure", "plain", "length"),
     ("帕特纳赫峡谷有多长时间？", (), (), "duration", "plain", "time"),
+    # two places joined: added up with 一共, each one's figure without (never one alone)
+    ("泸州和内江的基层工会组织一共有多少个？", ("泸州", "内江"), (), "count", "sum", "count"),
+    ("南宁市、柳州市的工会会员有多少？", ("南宁", "柳州"), (), "count", "several", None),
+    ("广西南宁有多少工会会员？", ("广西", "南宁"), (), "count", "plain", None),
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):
     q = analyze(question)

@@ -226,7 +226,20 @@ def _form(text: str, places: list[str]) -> str:
         return "several"
     if re.search(r"各[^级地类种界项方部个位样式自]", text) and "、" in text and re.search(r"多少|几", text):
         return "several"                        # 惠民门诊、惠民药房、惠民超市各建了几个
+    if places_joined(text, places) and re.search(r"多少|几", text):
+        # 泸州和内江的基层工会一共有多少个: the two added up; …有多少个: each one's figure, never
+        # one of them alone
+        return "sum" if re.search(r"一共|总共|共计|总计|共有|合共|总数", text) else "several"
     return "plain"
+
+
+def places_joined(text: str, places: list[str]) -> bool:
+    """Whether two of the places asked are joined as a list (泸州和内江, 南宁市、柳州市)."""
+    for a in places:
+        for b in places:
+            if a != b and re.search(re.escape(a) + r"[市省县区州]?(?:[和与及、跟同]|以及)" + re.escape(b), text):
+                return True
+    return False
 
 
 def _asks(text: str) -> tuple[str, bool]:

@@ -112,7 +112,14 @@ def kind_fits(q: Query, f: Figure) -> bool:
         return f.kind == "percent"
     if q.asks in ("name", "org", "place"):
         return False
+    if f.kind == "percent" and not q.unit and not _SHARE_OR_CHANGE.search(q.text):
+        return False                     # 内江有多少基层工会？ is not answered by 覆盖率100%
     return True
+
+
+# the words that let a 多少 question without a measure word be answered by a percentage: a
+# share (率, 比例, 占, 参与面) or a change (增长, 比…多)
+_SHARE_OR_CHANGE = re.compile(r"率|比例|比重|占|百分|成|份额|面(?!积)|覆盖|普及|达标|增|减|涨|降|升|提高|幅|同比|环比|比")
 
 
 def unit_fits(q: Query, f: Figure) -> bool:

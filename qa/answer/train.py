@@ -5,7 +5,9 @@ Sources (read where they are, never copied into the project):
 - CMRC 2018 train (10,142 questions on 2,403 Wikipedia paragraphs) and XQuAD zh (1,190 on 240),
   both CC BY-SA 4.0, in ``../shared/extbench/train/``: every paragraph is indexed as a report;
 - the development questions ``../shared/eval/dev.jsonl`` and the project's own sets
-  (bench/questions/extra, heldout, heldout2, heldout3) over the bundled reports.
+  (bench/questions/extra, heldout, heldout2, heldout3) over the bundled reports;
+- bench/training/written, written2, written3: questions over news, encyclopedia, web and
+  work-report texts written for training.
 
 The CMRC 2018 trial set and the blind sets (heldout4, heldout5, heldout6, ood, ood2) are evaluation sets and are never
 fitted on. A part of every source is kept out of fitting, split by article (CMRC, XQuAD) or by
@@ -57,7 +59,7 @@ DECISION_EXTRA: tuple[str, ...] = ("words_graded", "words_near", "words_clause",
                                      "unit_same", "counted_at", "place_same", "anchored")
 # how much a question of each set weighs in the refusal against a reading-comprehension one:
 # the reports are what the assistant is for; the written texts stand for what users add
-SET_WEIGHTS = {"project": 5.0, "written": 3.0, "written2": 3.0}
+SET_WEIGHTS = {"project": 5.0, "written": 3.0, "written2": 3.0, "written3": 3.0}
 FAMILIES = ("figure", "role", "name", "span")
 
 
@@ -132,6 +134,8 @@ QUESTION_SETS = {
                 [ROOT / "bench" / "training" / "written" / "questions.jsonl"]),
     "written2": (ROOT / "bench" / "training" / "written2" / "reports",
                  [ROOT / "bench" / "training" / "written2" / "questions.jsonl"]),
+    "written3": (ROOT / "bench" / "training" / "written3" / "reports",
+                 [ROOT / "bench" / "training" / "written3" / "questions.jsonl"]),
 }
 
 
