@@ -459,15 +459,23 @@ def figure_place(sentence: str, fig_start: int, passage_place: str | None) -> st
     g = gazetteer()
     head = normalize(sentence[:fig_start])
     place = passage_place
-    marks = [(p.start, p.name) for p in find_places(head)]
+    mentions = find_places(head)
+    marks = [(p.start, p.name) for p in mentions]
     marks += [(m.start(), m.group(0)) for m in _SCOPE_RE.finditer(head)]
     if not marks:
         return place
-    _, mark = max(marks)
+    at, mark = max(marks)
     if mark in ("全区", "全省"):
         return g.province_of(passage_place) if passage_place and g.province_of(passage_place) else place
     if mark in ("全市", "该市", "本市", "全县"):
         return place
+    # 襄阳、宜昌、荆州三市共追回4870万元: the figure of the three, not 荆州's
+    group = [m for m in mentions if m.start <= at]
+    k = len(group) - 1
+    while k > 0 and re.fullmatch(r"[、和与及]|以及", head[group[k - 1].end:group[k].start]):
+        k -= 1
+    if k < len(group) - 1:
+        return "、".join(m.name for m in group[k:])
     return mark
 
 

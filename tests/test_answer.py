@@ -325,3 +325,18 @@ def test_two_places_joined_are_each_answered_or_added_never_one_alone(tmp_path):
     assert not a.ask("泸州和内江的基层工会一共有多少个？").found      # 泸州's is not stated
     ans = a.ask("内江的基层工会有多少？")
     assert ans.found and "5952个" in ans.short                     # not 覆盖率100%
+
+
+def test_a_figure_is_the_place_named_before_it_and_a_province_total_is_not_a_citys(tmp_path):
+    """哈尔滨's 186.4万 does not answer for 大庆 because 大庆 is named later in the sentence; the
+    province's 27.4万 (全省…) does not answer for 漳州, whose own figure follows."""
+    a = assistant_over(tmp_path, {
+        "hlj.txt": "黑龙江工会统计\n\n分城市看，哈尔滨市工会会员186.4万人，居全省首位；大庆市72.5万人；齐齐哈尔市58.9万人。\n",
+        "fj.txt": "台风过境\n\n全省累计紧急转移群众27.4万人，其中漳州市12.6万人、厦门市6.3万人。\n",
+    })
+    ans = a.ask("大庆工会会员有多少人？")
+    assert ans.found and "72.5万人" in ans.short
+    ans = a.ask("漳州转移了多少人？")
+    assert ans.found and "12.6万人" in ans.short
+    ans = a.ask("漳州和厦门分别转移了多少人？")
+    assert ans.found and "12.6万人" in ans.short and "6.3万人" in ans.short

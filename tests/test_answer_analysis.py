@@ -30,6 +30,8 @@ from qa.answer.followup import history_questions, rewrite
     ("泸州和内江的基层工会组织一共有多少个？", ("泸州", "内江"), (), "count", "sum", "count"),
     ("南宁市、柳州市的工会会员有多少？", ("南宁", "柳州"), (), "count", "several", None),
     ("广西南宁有多少工会会员？", ("广西", "南宁"), (), "count", "plain", None),
+    ("桂林历年来共有多少名劳模？", ("桂林",), (), "count", "plain", None),     # a total, not a trend
+    ("自治区总工会的会议是哪天开的？", (), (), "date", "plain", None),          # 自治区 is no place 自治
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):
     q = analyze(question)
@@ -154,12 +156,16 @@ def test_a_person_before_the_question_word_asks_for_a_name(text, asks):
 @pytest.mark.parametrize("text, items", [
     ("全区基层工会组建率和入会率各是多少", ["组建率", "入会率"]),
     ("2018年晋升高级技师和技师的各多少人", ["高级技师", "技师"]),
-    ("职工总数与工会会员数分别是多少", ["总数", "工会会员数"]),
+    ("职工总数与工会会员数分别是多少", ["职工总数", "工会会员数"]),
+    ("长沙南到宜春的二等座和一等座票价分别是多少", ["二等座", "一等座"]),      # 票价 asked of both
+    ("安徽一季度第一产业和第三产业增加值分别是多少", ["第一产业", "第三产业"]),
+    ("成都入会的快递员和外卖骑手分别有多少人", ["快递员", "外卖骑手"]),
+    ("济南历下区和槐荫区分别建成了多少个书屋", ["历下", "槐荫"]),            # not 济南: not in the list
     ("全区基层工会组建率和入会率是多少", None),
 ])
 def test_two_things_joined_before_each_are_a_list(text, items):
     from qa.answer.analysis import enumeration, item_questions
-    found = enumeration(text)
+    found = enumeration(text, analyze(text).places)
     assert (found[2] if found else None) == items
     if text.startswith("全区") and items:
         assert [sub for _, sub in item_questions(text)] == ["全区基层工会组建率多少", "全区基层工会入会率多少"]

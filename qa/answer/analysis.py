@@ -81,7 +81,7 @@ def has(section: str, text: str) -> bool:
 
 
 _TREND = re.compile(r"由多少.{0,6}(?:增加|增长|提高|上升|减少|下降|降低)?到多少|从多少.{0,6}到多少|(?:怎样|如何|怎么)变化|"
-                    r"变化(?:情况|趋势)|历年")
+                    r"变化(?:情况|趋势)|历年(?:变化|情况|走势)")
 _DIFFERENCE = re.compile(r"(?:增加|增长|提高|上升|减少|下降|降低|多|少|涨|跌)了(?:多少|几)|相差(?:多少|几)|差(?:多少|几)|"
                          r"(?:净增|净减|净增加|净减少|涨|跌|增|减)(?:了)?(?:多少|几)|"
                          r"(?:高|多|少)出(?:多少|几)|比(?![例重率较赛武]).{2,40}?(?:多|高|少|低)(?:多少|几)")
@@ -226,20 +226,22 @@ def _form(text: str, places: list[str]) -> str:
         return "several"
     if re.search(r"各[^级地类种界项方部个位样式自]", text) and "、" in text and re.search(r"多少|几", text):
         return "several"                        # 惠民门诊、惠民药房、惠民超市各建了几个
-    if places_joined(text, places) and re.search(r"多少|几", text):
+    if len(joined_places(text, places)) >= 2 and re.search(r"多少|几", text):
         # 泸州和内江的基层工会一共有多少个: the two added up; …有多少个: each one's figure, never
         # one of them alone
         return "sum" if re.search(r"一共|总共|共计|总计|共有|合共|总数", text) else "several"
     return "plain"
 
 
-def places_joined(text: str, places: list[str]) -> bool:
-    """Whether two of the places asked are joined as a list (泸州和内江, 南宁市、柳州市)."""
+def joined_places(text: str, places) -> list[str]:
+    """The places asked that are joined as a list (泸州和内江, 历下区、槐荫区), in order; not 济南
+    of 济南历下区和槐荫区, nor 长沙 and 宜春 of 长沙南到宜春."""
+    out: set[str] = set()
     for a in places:
         for b in places:
             if a != b and re.search(re.escape(a) + r"[市省县区州]?(?:[和与及、跟同]|以及)" + re.escape(b), text):
-                return True
-    return False
+                out |= {a, b}
+    return sorted(out, key=text.find)
 
 
 def _asks(text: str) -> tuple[str, bool]:
@@ -377,7 +379,7 @@ def is_word(phrase: str) -> bool:
 # a place the gazetteer does not know, named with its suffix: 白河市, 青川县, 锡林郭勒盟
 _PLACE_SUFFIX = ("自治州", "自治县", "新区", "市", "县", "区", "州", "盟", "旗")
 _GENERIC_PLACE = re.compile(r"^(?:全|本|该|各|每|这|那|哪|某|其他|其它|城|郊|市|辖|社|园|景|山|林|牧|矿|灾|老|特|"
-                            r"开发|工业|高新|经济|保税|示范|试验|新|小|校|厂|片|外|省|县|区|地|多少|什么|[一二三四五六七八九十两几0-9])")
+                            r"开发|工业|高新|经济|保税|示范|试验|新|小|校|厂|片|外|省|县|区|地|多少|什么|自治|[一二三四五六七八九十两几0-9])")
 
 
 @functools.lru_cache(maxsize=1)
@@ -504,12 +506,32 @@ def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list
     other items are the last word before each 、 (the first item's length in words sets how much
     of the last item belongs to the list: 三类|工会组织)."""
     named = [p for p in places if p in text]
+    joined = joined_places(text, named)
+    if len(joined) >= 2:
+        named = joined
+    elif len(named) >= 2 and re.search(r"[和与及、]", text):
+        other = _listed(text)                  # 长沙南到宜春的二等座和一等座: the seats are the list
+        if other and not any(item in named for item in other[2]):
+            return other
     if len(named) >= 2:
         spans = sorted((text.find(p), text.find(p) + len(p)) for p in named)
         a, b = spans[0][0], spans[-1][1]
         while b < len(text) and text[b] in "市县区省州":
             b += 1
+        while m := _NEXT_PLACE.match(text, b):       # 佛山、东莞、中山三市: 中山 too, though not known
+            spans.append((m.start(1), m.end(1)))
+            b = m.end(1)
+            while b < len(text) and text[b] in "市县区省州":
+                b += 1
         return a, b, [text[s:e] for s, e in spans]
+    return _listed(text)
+
+
+_NEXT_PLACE = re.compile(r"[、和与及]([\u4e00-\u9fff]{2,4}?)(?=[市县区州]|[两二三四五六七八九十]个?[市县区地])")
+
+
+def _listed(text: str) -> tuple[int, int, list[str]] | None:
+    """The list of things (not places) a question names: 高级技师、技师、高级工, or a pair 甲和乙."""
     if "、" not in text:
         return _pair(text)
     first = text.index("、")
@@ -544,7 +566,7 @@ def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list
     return a, b, items
 
 
-_PAIR = re.compile(r"(?:和|与|及|以及)([\u4e00-\u9fffA-Za-z0-9]{1,8}?)的?(?=各自|各是|各有|各为|各多少|各几|分别)")
+_PAIR = re.compile(r"(?:和|与|及|以及)([\u4e00-\u9fffA-Za-z0-9]{1,12}?)的?(?=各自|各是|各有|各为|各多少|各几|分别)")
 
 
 def _pair(text: str) -> tuple[int, int, list[str]] | None:
@@ -553,11 +575,27 @@ def _pair(text: str) -> tuple[int, int, list[str]] | None:
     m = _PAIR.search(text)
     if not m:
         return None
+    second = m.group(1)
+    # 二等座和一等座票价分别…: the items are 二等座 and 一等座, and 票价 is asked of both
+    last = re.split(r"[的，,、\s]", text[:m.start()])[-1]
+    lead = find_places(last)
+    if lead and lead[0].start == 0:
+        last = last[lead[0].end:]                  # 南通|职工总数和工会会员数: the place is not an item
+    chunk = re.search(r"[\u4e00-\u9fffA-Za-z0-9]{2,8}$", last)
+    if chunk:
+        k = second.find(chunk.group(0)[-1])
+        first = chunk.group(0)[-(k + 1):]          # as long as the second (第一产业 of 安徽一季度第一产业)
+        if 1 <= k < len(second) - 1 and first != second[:k + 1]:
+            return m.start() - len(first), m.start(1) + k + 1, [first, second[:k + 1]]
+        if len(chunk.group(0)) <= len(second) + 1 and len(second) <= 8:
+            return m.start() - len(chunk.group(0)), m.end(1), [chunk.group(0), second]   # 快递员和外卖骑手
+    if len(second) > 8:
+        return None
     before = words(text[:m.start()])
     if not before or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", before[-1]):
         return None
     head = before[-1]
-    return m.start() - len(head), m.end(1), [head, m.group(1)]
+    return m.start() - len(head), m.end(1), [head, second]
 
 
 def item_questions(text: str, places: tuple[str, ...] = ()) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
-from ..lexicon import gazetteer, normalize, surnames, word_list
+from ..lexicon import find_places, gazetteer, normalize, surnames, word_list
 from ..passages import Passage, split_sentences
 from ..retriever import Hit, place_match
 from .analysis import Query
@@ -156,7 +156,16 @@ def figure_place_match(query_places, fplace: str | None, sentence: str) -> float
     if query_places and fplace and fplace not in query_places and any(
             g.contains(qp, fplace) or g.contains(fplace, qp) for qp in query_places):
         return -0.5     # nor the whole province's figure for a city in it (云南全省 for 昆明)
+    if query_places and fplace and "、" in fplace and set(fplace.split("、")) != set(query_places) and \
+            not _RESPECTIVELY.search(sentence):
+        return -0.5     # 襄阳、宜昌、荆州三市共4870万元: the three's, not 荆州's alone
+    if query_places and fplace and fplace not in query_places and fplace in sentence and \
+            g.is_place(fplace) and not _RESPECTIVELY.search(sentence):
+        return -1.0     # 哈尔滨市工会会员186.4万人…大庆市72.5万人: 哈尔滨's, though 大庆 is named
     return place_match(query_places, fplace, sentence)
+
+
+_RESPECTIVELY = re.compile(r"分别|依次|各为|各有")
 
 
 def year_of(text: str) -> int | None:
@@ -233,9 +242,26 @@ def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candi
         # the year the text states for the figure (the report's date is only a hint: a feature)
         year = int(f.value) if f.kind in ("year", "date") and f.value else \
             (year_of(time) or year_of(sentence[:f.start]) or year_of(before))
+        place_ok = figure_place_match(q.places, fplace, sentence)
+        wide = _wide(sentence[:f.start]) if place_ok >= 0 and q.places else None
+        if wide and not any(qp in gazetteer().provinces for qp in q.places):
+            place_ok = -0.5     # 全省累计转移27.4万人，其中漳州市…: the province's, not 漳州's; 三市…: not one's
         out.append(Candidate(p, rank, rel, sentence, s, (f.start, f.end), f.text, f.kind, f, fplace,
-                             figure_place_match(q.places, fplace, sentence), year, time, zones, pairs, tuple(figs)))
+                             place_ok, year, time, zones, pairs, tuple(figs)))
     return out
+
+
+def _wide(head: str) -> str | None:
+    """The nearest scope before a figure when it is a whole province (全省, 全区) or several places
+    together (三市工会…, 两县共…) with no place named after it. (Not 全国: in these reports it
+    names awards, 全国模范职工之家, far more often.)"""
+    marks = [(m.start(), m.group(0)) for m in re.finditer(r"全省|全区|全自治区|[两二三四五六七八九十]个?[市县区地](?=工会|共|合计|累计|总|全年|[\u4e00-\u9fff]{0,2}[共累合])", head)]
+    if not marks:
+        return None
+    at, mark = max(marks)
+    if find_places(head[at:]):
+        return None
+    return mark
 
 
 def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) -> Zones:

@@ -55,9 +55,11 @@ class Strategy:
         """The figure of each item of the question's list, each asked as a question of its own
         (泸州工会会员有多少？ for 泸州、内江、南充…哪个的工会会员最多), or [] without a list."""
         out = []
-        for item, text in item_questions(q.text, q.places):
+        listed = item_questions(q.text, q.places)
+        of_places = any(item in q.places for item, _ in listed)
+        for item, text in listed:
             sub = self.answerer.resolve(text)
-            if item in q.places:
+            if of_places:            # 佛山、东莞、中山三市: 中山 is a place of the list too
                 sub = replace(sub, places=(item,))
             sub = replace(sub, form="plain", years=sub.years or q.years, unit=sub.unit or q.unit,
                           unit_class=sub.unit_class or q.unit_class,
@@ -322,6 +324,10 @@ class Sum(Strategy):
     never one operand alone as the total."""
 
     def answer(self, q: Query) -> Answer:
+        if len(q.places) >= 2:
+            stated = self._stated_total(q)
+            if stated is not None:
+                return stated
         items = self.ask_items(q)
         if items:
             missing = [item for item, c in items if c is None]
@@ -335,6 +341,14 @@ class Sum(Strategy):
         if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
             return self._missing(q)
         return sum_answer(q, parts)
+
+    def _stated_total(self, q: Query) -> Answer | None:
+        """The total the text states for the very places asked (佛山、东莞、中山三市…共培训42.7万人次),
+        quoted rather than added up from figures that may overlap or miss a part."""
+        answer, c = self.answerer.answer_query(replace(q, form="plain"))
+        if c is not None and c.place and "、" in c.place and set(c.place.split("、")) == set(q.places):
+            return answer
+        return None
 
     def _missing(self, q: Query, items=()) -> Answer:
         what = "、".join(items or q.places)
