@@ -340,3 +340,13 @@ def test_a_figure_is_the_place_named_before_it_and_a_province_total_is_not_a_cit
     assert ans.found and "12.6万人" in ans.short
     ans = a.ask("漳州和厦门分别转移了多少人？")
     assert ans.found and "12.6万人" in ans.short and "6.3万人" in ans.short
+
+
+def test_several_things_of_one_subject_come_from_one_report(tmp_path):
+    a = assistant_over(tmp_path, {
+        "nt.txt": "南通工会\n\n到目前为止，全市基层工会数23711家，职工总数近150万人，工会会员130多万人。\n",
+        "nn.txt": "南宁工会\n\n截至2008年6月底，全市工会会员数76.8万人，工会会员数排全区第一。\n",
+    })
+    ans = a.ask("职工总数与工会会员数分别是多少？")
+    assert ans.found and "近150万人" in ans.short and "130多万人" in ans.short
+    assert {c.source for c in ans.citations} == {"nt.txt"}

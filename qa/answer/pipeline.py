@@ -133,9 +133,11 @@ class Answerer:
         ranked = _distinct_runner_up(ranking.ranked)
         return decide(q, ranked, self.model), ranking
 
-    def answer_query(self, q: Query, anchor: Candidate | None = None, only=None) -> tuple[Answer, Candidate | None]:
-        """A plain answer to an analysed query, and the candidate it chose (None on a refusal)."""
-        decision, ranking = self.best(q, anchor, only=only)
+    def answer_query(self, q: Query, anchor: Candidate | None = None, only=None,
+                     within: str | None = None) -> tuple[Answer, Candidate | None]:
+        """A plain answer to an analysed query, and the candidate it chose (None on a refusal);
+        ``within``: from one report only."""
+        decision, ranking = self.best(q, anchor, within=within, only=only)
         explain = self.explain(decision)
         if decision.found:
             c = decision.best.candidate

@@ -57,6 +57,7 @@ class Strategy:
         out = []
         listed = item_questions(q.text, q.places)
         of_places = any(item in q.places for item, _ in listed)
+        report = None
         for item, text in listed:
             sub = self.answerer.resolve(text)
             if of_places:            # 佛山、东莞、中山三市: 中山 is a place of the list too
@@ -64,7 +65,10 @@ class Strategy:
             sub = replace(sub, form="plain", years=sub.years or q.years, unit=sub.unit or q.unit,
                           unit_class=sub.unit_class or q.unit_class,
                           asks=sub.asks if sub.asks not in ("other", "what") else "count")
-            _, cand = self.answerer.answer_query(sub)
+            # things of one subject (职工总数与工会会员数) come from the report the first was found
+            # in, never one from each of two reports; places may each have a report of their own
+            _, cand = self.answerer.answer_query(sub, within=None if of_places or sub.places else report)
+            report = report or (cand.passage.source if cand is not None else None)
             out.append((item, cand))
         # one mention of a figure answers one item: when the same one wins for several items it
         # is right for one of them at most (实现再就业3210人 for 培训、职业介绍和实现再就业), so
