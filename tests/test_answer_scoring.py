@@ -74,7 +74,7 @@ class _C:
         from qa.answer.candidates import Zones
         self.family, self.place_ok, self.year, self.kind, self.text = family, place_ok, year, kind, text
         self.figure = object() if family == "figure" else None
-        self.zones = Zones(near_left=near_left)
+        self.zones = Zones(near_left=near_left, sentence=near_left)
 
 
 def test_one_threshold_decides():
@@ -98,6 +98,9 @@ def test_hard_rules_another_place_or_year_cannot_answer():
     assert not eligible(q, _C(near_left="晋升高级技师"))       # a narrower thing
     assert eligible(q, _C(near_left="晋升技师"))
     assert eligible(analyze("有多少名职工晋升为高级技师？"), _C(near_left="晋升高级技师"))
+    q = analyze("南宁有多少女职工会员？")
+    assert not eligible(q, _C(near_left="工会会员总数"))       # a broader thing: not the women's
+    assert eligible(q, _C(near_left="其中女职工会员"))
 
 
 class _Corpus:

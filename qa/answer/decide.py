@@ -8,11 +8,13 @@ the best candidate's calibrated probability is compared with its family's thresh
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..lexicon import gazetteer
+from ..lexicon import gazetteer, modifiers
 from .analysis import Query
 from .candidates import Candidate
 from .context import Corpus
@@ -81,7 +83,7 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     never names the place asked (湖南's 早稻亩产 for 江西) or the numbered thing asked (6号线's
     report for 7号线), not one the text states for another
     year, not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
-    many became 技师)."""
+    many became 技师) nor of a broader one (会员总数 for 女职工会员)."""
     if c.place_ok < 0:
         return False
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
@@ -92,7 +94,16 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
         return False
+    if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:] for m in asked_modifiers(q.text)):
+        return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
     return True
+
+
+@functools.lru_cache(maxsize=1024)
+def asked_modifiers(question: str) -> tuple[str, ...]:
+    """The words of qa/data/modifiers.txt that narrow a noun of the question (女职工, 农民工会员,
+    私营企业): a figure whose sentence never says them is the broader thing's."""
+    return tuple(m for m in modifiers() if re.search(re.escape(m) + r"[\u4e00-\u9fff]", question))
 
 
 def _report_about(place: str, c: Candidate, corpus: Corpus) -> bool:
