@@ -75,6 +75,7 @@ class _C:
         self.family, self.place_ok, self.year, self.kind, self.text = family, place_ok, year, kind, text
         self.figure = object() if family == "figure" else None
         self.zones = Zones(near_left=near_left, sentence=near_left)
+        self.span = (len(near_left), len(near_left) + len(text))
 
 
 def test_one_threshold_decides():
@@ -101,6 +102,18 @@ def test_hard_rules_another_place_or_year_cannot_answer():
     q = analyze("南宁有多少女职工会员？")
     assert not eligible(q, _C(near_left="工会会员总数"))       # a broader thing: not the women's
     assert eligible(q, _C(near_left="其中女职工会员"))
+
+
+@pytest.mark.parametrize("question, before, clash", [
+    ("去年全年旅客吞吐量多少", "1至8月，机场旅客吞吐量", True),
+    ("一季度营收是多少", "第一季度实现营业收入", False),
+    ("上半年新发展会员多少人", "全年新发展会员", True),
+    ("全年新发展会员多少人", "全年新发展会员", False),
+    ("新发展会员多少人", "上半年新发展会员", False),            # no part asked: the features weigh it
+])
+def test_another_part_of_the_year_cannot_answer(question, before, clash):
+    from qa.answer.decide import another_part_of_year
+    assert another_part_of_year(question, before) == clash
 
 
 class _Corpus:

@@ -96,7 +96,26 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False
     if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:] for m in asked_modifiers(q.text)):
         return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
+    if c.figure is not None and another_part_of_year(q.text, c.zones.sentence[:c.span[0]]):
+        return False                                  # 全年 asked: 1至8月 is not the year's
     return True
+
+
+_PART_OF_YEAR = re.compile(r"全年|上半年|下半年|前三季度|第?[一二三四1-4]季度|前\d{1,2}个?月|\d{1,2}\s*[-－至到~]\s*\d{1,2}月|"
+                           r"[一二三四五六七八九十]+至[一二三四五六七八九十]+月")
+
+
+def _part(text: str) -> str:
+    return text.replace("第", "").replace("1季度", "一季度").replace("2季度", "二季度") \
+        .replace("3季度", "三季度").replace("4季度", "四季度").replace(" ", "")
+
+
+def another_part_of_year(question: str, before: str) -> bool:
+    """Whether the question asks one part of a year (全年, 上半年, 一季度, 1至5月) and the nearest
+    such part before the figure in its sentence is another."""
+    asked = {_part(m.group(0)) for m in _PART_OF_YEAR.finditer(question)}
+    said = [_part(m.group(0)) for m in _PART_OF_YEAR.finditer(before)]
+    return bool(asked and said and said[-1] not in asked)
 
 
 @functools.lru_cache(maxsize=1024)
