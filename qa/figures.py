@@ -96,6 +96,7 @@ UNITS = {
     "支": ["支"], "届": ["届"], "批": ["批"], "对": ["对"], "起": ["起"], "处": ["处"], "种": ["种"],
     "类": ["类"], "股": ["股"], "篇": ["篇"], "部": ["部"], "张": ["张"], "辆": ["辆"], "艘": ["艘"], "只": ["只"], "头": ["头"], "棵": ["棵", "株"], "例": ["例"],
     "笔": ["笔"], "单": ["单"], "票": ["票"], "道": ["道"], "分": ["分"], "标准箱": ["万标准箱", "标准箱", "TEU"],
+    "架次": ["架次"], "辆次": ["辆次"], "班次": ["班次"], "车次": ["车次"], "航次": ["航次"],
     "架": ["架"], "枚": ["枚"], "栋": ["栋"], "层": ["层"], "套": ["套"], "间": ["间"], "床": ["床"],
     "首": ["首"], "集": ["集"], "卷": ["卷"], "席": ["席"], "班": ["班"], "轮": ["轮"], "片": ["片"],
     "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["岁"], "周年": ["周年"],
@@ -344,7 +345,17 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         f, g = figures[i], figures[i + 1]
         if not f.unit and f.kind == "number" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
             figures[i] = Figure(f.text, f.start, f.end, f.value, g.unit, g.kind, f.qualifier, f.value_hi)
-    return tuple(figures)
+    # "25%—33%", "3000元~5000元": a range written with its unit on both ends is one figure
+    merged: list[Figure] = []
+    for g in figures:
+        f = merged[-1] if merged else None
+        if f is not None and f.unit and f.unit == g.unit and f.kind == g.kind and f.value_hi is None and \
+                g.value is not None and f.kind in ("percent", "money", "measure", "count") and \
+                re.fullmatch(r"\s*[-—–~～]\s*", norm[f.end:g.start]):
+            merged[-1] = Figure(text[f.start:g.end], f.start, g.end, f.value, f.unit, f.kind, f.qualifier, g.value)
+        else:
+            merged.append(g)
+    return tuple(merged)
 
 
 _FROM_TO_GAP = re.compile(r"^\s*[\u4e00-\u9fff]{0,4}?(?:增加|增长|提高|提升|上升|减少|下降|降低|扩大|发展|升|降)?"

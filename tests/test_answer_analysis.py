@@ -31,6 +31,7 @@ from qa.answer.followup import history_questions, rewrite
     ("南宁市、柳州市的工会会员有多少？", ("南宁", "柳州"), (), "count", "several", None),
     ("广西南宁有多少工会会员？", ("广西", "南宁"), (), "count", "plain", None),
     ("桂林历年来共有多少名劳模？", ("桂林",), (), "count", "plain", None),     # a total, not a trend
+    ("看台能力从每人多少台提高到多少台？", (), (), "count", "trend", None),
     ("自治区总工会的会议是哪天开的？", (), (), "date", "plain", None),          # 自治区 is no place 自治
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):

@@ -180,3 +180,9 @@ def test_a_span_of_clock_time_is_one_figure():
 def test_a_minus_sign_belongs_to_its_figure(text, figure, value):
     (f,) = find_figures(text)
     assert (f.text, f.value) == (figure, value)
+
+
+def test_a_range_with_its_unit_on_both_ends_is_one_figure():
+    figs = find_figures("种子含油率为25%—33%，奖励3000元~5000元，取消航班316架次")
+    assert [(f.text, f.value, f.value_hi) for f in figs] == [
+        ("25%—33%", 25.0, 33.0), ("3000元~5000元", 3000.0, 5000.0), ("316架次", 316.0, None)]
