@@ -68,11 +68,12 @@ def measure(work: Path) -> dict:
     out = {"threshold": load_model().calibrators["figure"].threshold, "sets": {}}
     build_index(ROOT / "seeds", work / "seeds-index", full=True)
     seeds = Assistant.load(work / "seeds-index")
-    for name in ("heldout4",):
+    for name in ("heldout4", "heldout5", "heldout6"):
         out["sets"][name] = curve(question_points(seeds, ROOT / "bench" / "questions" / f"{name}.jsonl"))
-    build_index(ROOT / "bench" / "questions" / "ood" / "reports", work / "ood-index", full=True)
-    out["sets"]["ood"] = curve(question_points(Assistant.load(work / "ood-index"),
-                                               ROOT / "bench" / "questions" / "ood" / "questions.jsonl"))
+    for folder in sorted(p for p in (ROOT / "bench" / "questions").glob("ood*") if p.is_dir()):
+        build_index(folder / "reports", work / f"{folder.name}-index", full=True)
+        out["sets"][folder.name] = curve(question_points(Assistant.load(work / f"{folder.name}-index"),
+                                                         folder / "questions.jsonl"))
     data = json.loads((SHARED / "extbench" / "cmrc2018_trial.json").read_text(encoding="utf-8"))
     reports = work / "trial-reports"
     reports.mkdir(exist_ok=True)

@@ -76,6 +76,7 @@ class _C:
         self.figure = object() if family == "figure" else None
         self.zones = Zones(near_left=near_left, sentence=near_left)
         self.span = (len(near_left), len(near_left) + len(text))
+        self.pairs = ()
 
 
 def test_one_threshold_decides():

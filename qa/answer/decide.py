@@ -83,7 +83,8 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     never names the place asked (湖南's 早稻亩产 for 江西) or the numbered thing asked (6号线's
     report for 7号线), not one the text states for another
     year, not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
-    many became 技师) nor of a broader one (会员总数 for 女职工会员)."""
+    many became 技师) nor of a broader one (会员总数 for 女职工会员), nor the earlier value of
+    由A增加到B unless the earlier value or its year is asked."""
     if c.place_ok < 0:
         return False
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
@@ -98,6 +99,9 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
     if c.figure is not None and another_part_of_year(q.text, c.zones.sentence[:c.span[0]]):
         return False                                  # 全年 asked: 1至8月 is not the year's
+    if c.figure is not None and not q.past and q.form == "plain" and any(c.figure is a for a, _, _ in c.pairs) \
+            and not (q.years and c.year in q.years):
+        return False                                  # 由60.65万人增加到83.13万人: 60.65万 was, is no more
     return True
 
 
