@@ -70,13 +70,14 @@ def test_softmax_share():
 class _C:
     """A stand-in candidate: what decide() and eligible() read."""
 
-    def __init__(self, family="figure", place_ok=1.0, year=None, kind="count", text="5个", near_left=""):
+    def __init__(self, family="figure", place_ok=1.0, year=None, kind="count", text="5个", near_left="", date=None):
         from qa.answer.candidates import Zones
         self.family, self.place_ok, self.year, self.kind, self.text = family, place_ok, year, kind, text
         self.figure = object() if family == "figure" else None
         self.zones = Zones(near_left=near_left, sentence=near_left)
         self.span = (len(near_left), len(near_left) + len(text))
         self.pairs = ()
+        self.passage = type("P", (), {"date": date, "source": "r.txt", "place": None})()
 
 
 def test_one_threshold_decides():
@@ -96,6 +97,8 @@ def test_hard_rules_another_place_or_year_cannot_answer():
     assert not eligible(q, _C(place_ok=-1.0, year=2012))     # another city's figure
     assert not eligible(q, _C(place_ok=1.0, year=2010))      # stated for another year
     assert eligible(q, _C(place_ok=1.0, year=None))          # not said: the features weigh it
+    assert eligible(q, _C(place_ok=1.0, year=None, date="2013-09-23"))    # a report of the year after
+    assert not eligible(q, _C(place_ok=1.0, year=None, date="2008"))       # published before 2012
     q = analyze("有多少名职工晋升为技师？")
     assert not eligible(q, _C(near_left="晋升高级技师"))       # a narrower thing
     assert eligible(q, _C(near_left="晋升技师"))

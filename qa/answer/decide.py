@@ -82,7 +82,7 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     """Whether a candidate may answer at all: not another place's figure, not from a report that
     never names the place asked (湖南's 早稻亩产 for 江西) or the numbered thing asked (6号线's
     report for 7号线), not one the text states for another
-    year, not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
+    year (nor one from a report published before the year asked), not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
     many became 技师) nor of a broader one (会员总数 for 女职工会员), nor the earlier value of
     由A增加到B unless the earlier value or its year is asked."""
     if c.place_ok < 0:
@@ -93,6 +93,9 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False                                  # 7号线 asked, the report is about 6号线
     if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
         return False
+    published = int(c.passage.date[:4]) if c.passage.date and c.passage.date[:4].isdigit() else None
+    if q.years and c.year is None and c.kind not in ("year", "date") and published and min(q.years) > published:
+        return False                                  # 2018年 asked: a report of 2015 cannot state it
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
         return False
     if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:] for m in asked_modifiers(q.text)):
