@@ -160,8 +160,10 @@ def figure_place_match(query_places, fplace: str | None, sentence: str) -> float
             not _RESPECTIVELY.search(sentence):
         return -0.5     # 襄阳、宜昌、荆州三市共4870万元: the three's, not 荆州's alone
     if query_places and fplace and fplace not in query_places and fplace in sentence and \
-            g.is_place(fplace) and not _RESPECTIVELY.search(sentence):
-        return -1.0     # 哈尔滨市工会会员186.4万人…大庆市72.5万人: 哈尔滨's, though 大庆 is named
+            g.is_place(fplace) and all(g.is_place(qp) for qp in query_places) and not _RESPECTIVELY.search(sentence):
+        # 哈尔滨市工会会员186.4万人…大庆市72.5万人: 哈尔滨's, though 大庆 is named (a place the
+        # gazetteer does not know, 冷湖, may lie in the one named: 青海…1959年设立冷湖市)
+        return -1.0
     return place_match(query_places, fplace, sentence)
 
 
