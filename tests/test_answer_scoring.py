@@ -103,6 +103,9 @@ def test_hard_rules_another_place_or_year_cannot_answer():
     assert not eligible(q, _C(near_left="晋升高级技师"))       # a narrower thing
     assert eligible(q, _C(near_left="晋升技师"))
     assert eligible(analyze("有多少名职工晋升为高级技师？"), _C(near_left="晋升高级技师"))
+    q = analyze("绵阳全市工会会员总数有多少？")
+    assert not eligible(q, _C(near_left="全年新发展会员"))     # a year's intake, not how many there are
+    assert eligible(analyze("绵阳新发展了多少会员？"), _C(near_left="全年新发展会员"))
     q = analyze("南宁有多少女职工会员？")
     assert not eligible(q, _C(near_left="工会会员总数"))       # a broader thing: not the women's
     assert eligible(q, _C(near_left="其中女职工会员"))

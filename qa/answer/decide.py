@@ -84,7 +84,8 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     report for 7号线), not one the text states for another
     year (nor one from a report published before the year asked), not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
     many became 技师) nor of a broader one (会员总数 for 女职工会员), nor the earlier value of
-    由A增加到B unless the earlier value or its year is asked."""
+    由A增加到B unless the earlier value or its year is asked, nor a flow (新发展会员) for how many
+    there are."""
     if c.place_ok < 0:
         return False
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
@@ -102,11 +103,18 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
     if c.figure is not None and another_part_of_year(q.text, c.zones.sentence[:c.span[0]]):
         return False                                  # 全年 asked: 1至8月 is not the year's
+    if c.figure is not None and _FLOW.search(c.zones.near_left) and not _FLOW_ASKED.search(q.text):
+        return False                                  # 会员总数 asked: 新发展会员13.24万人 is a year's intake
     if c.figure is not None and not q.past and q.form == "plain" and any(c.figure is a for a, _, _ in c.pairs) \
             and not (q.years and c.year in q.years):
         return False                                  # 由60.65万人增加到83.13万人: 60.65万 was, is no more
     return True
 
+
+# words that make a figure a flow (how many were added) rather than how many there are, and the
+# words by which a question asks for a flow
+_FLOW = re.compile(r"新增|新发展|新建|新入会|新吸收|净增|新招")
+_FLOW_ASKED = re.compile(r"新|增|多了|发展|建|招|吸收|入会|加入")
 
 _PART_OF_YEAR = re.compile(r"全年|上半年|下半年|前三季度|第?[一二三四1-4]季度|前\d{1,2}个?月|\d{1,2}\s*[-－至到~]\s*\d{1,2}月|"
                            r"[一二三四五六七八九十]+至[一二三四五六七八九十]+月")
