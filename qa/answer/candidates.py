@@ -159,8 +159,8 @@ def figure_place_match(query_places, fplace: str | None, sentence: str) -> float
     if query_places and fplace and "、" in fplace and set(fplace.split("、")) != set(query_places) and \
             not _RESPECTIVELY.search(sentence):
         return -0.5     # 襄阳、宜昌、荆州三市共4870万元: the three's, not 荆州's alone
-    if query_places and fplace and fplace not in query_places and fplace in sentence and \
-            g.is_place(fplace) and all(g.is_place(qp) for qp in query_places) and not _RESPECTIVELY.search(sentence):
+    if query_places and fplace and fplace not in query_places and fplace in sentence and g.is_place(fplace) \
+            and all(g.is_place(qp) for qp in query_places) and not _RESPECTIVELY.search(sentence):
         # 哈尔滨市工会会员186.4万人…大庆市72.5万人: 哈尔滨's, though 大庆 is named (a place the
         # gazetteer does not know, 冷湖, may lie in the one named: 青海…1959年设立冷湖市)
         return -1.0
@@ -253,11 +253,15 @@ def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candi
     return out
 
 
+_WIDE = re.compile(r"全省|全区|全自治区|"
+                   r"[两二三四五六七八九十]个?[市县区地](?=工会|共|合计|累计|总|全年|[\u4e00-\u9fff]{0,2}[共累合])")
+
+
 def _wide(head: str) -> str | None:
     """The nearest scope before a figure when it is a whole province (全省, 全区) or several places
     together (三市工会…, 两县共…) with no place named after it. (Not 全国: in these reports it
     names awards, 全国模范职工之家, far more often.)"""
-    marks = [(m.start(), m.group(0)) for m in re.finditer(r"全省|全区|全自治区|[两二三四五六七八九十]个?[市县区地](?=工会|共|合计|累计|总|全年|[\u4e00-\u9fff]{0,2}[共累合])", head)]
+    marks = [(m.start(), m.group(0)) for m in _WIDE.finditer(head)]
     if not marks:
         return None
     at, mark = max(marks)

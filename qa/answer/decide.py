@@ -79,18 +79,21 @@ def _parts(noun: str) -> list[str]:
 
 
 def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
-    """Whether a candidate may answer at all: not another place's figure, not from a report that
-    never names the place asked (湖南's 早稻亩产 for 江西) or the numbered thing asked (6号线's
-    report for 7号线), not one the text states for another
-    year (nor one from a report published before the year asked), not a figure of a narrower thing than the one asked (晋升高级技师80人 does not say how
-    many became 技师) nor of a broader one (会员总数 for 女职工会员), nor the earlier value of
-    由A增加到B unless the earlier value or its year is asked, nor a flow (新发展会员) for how many
-    there are."""
+    """Whether a candidate may answer at all. It may not when it is
+    - another place's figure, or from a report that never names the place asked (湖南's 早稻亩产
+      for 江西) or the numbered thing asked (6号线's report for 7号线);
+    - stated for another year, or from a report published before the year asked;
+    - a narrower thing than the one asked (晋升高级技师80人 does not say how many became 技师) or
+      a broader one (会员总数 for 女职工会员);
+    - stated for another part of the year (1至8月 for 全年);
+    - a flow (新发展会员) where how many there are is asked;
+    - the earlier value of 由A增加到B, unless the earlier value or its year is asked."""
     if c.place_ok < 0:
         return False
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
         return False
-    if corpus is not None and q.form == "plain" and not set(identifiers(q.text)) <= corpus.identifiers_in(c.passage.source):
+    if corpus is not None and q.form == "plain" and \
+            not set(identifiers(q.text)) <= corpus.identifiers_in(c.passage.source):
         return False                                  # 7号线 asked, the report is about 6号线
     if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
         return False
@@ -99,7 +102,8 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False                                  # 2018年 asked: a report of 2015 cannot state it
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
         return False
-    if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:] for m in asked_modifiers(q.text)):
+    if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:]
+                                    for m in asked_modifiers(q.text)):
         return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
     if c.figure is not None and another_part_of_year(q.text, c.zones.sentence[:c.span[0]]):
         return False                                  # 全年 asked: 1至8月 is not the year's
