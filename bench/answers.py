@@ -125,6 +125,11 @@ def squad(path: Path, name: str, split: bool, work: Path) -> dict:
     return tally(rows)
 
 
+def ood_sets() -> list[Path]:
+    """The blind sets on texts of their own: bench/questions/ood*/ (reports/, questions.jsonl)."""
+    return sorted(p for p in (ROOT / "bench" / "questions").glob("ood*") if p.is_dir())
+
+
 def measure(work: Path, quick: bool = False) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -133,7 +138,7 @@ def measure(work: Path, quick: bool = False) -> dict:
     files.update({p.stem: p for p in sorted((ROOT / "bench" / "questions").glob("*.jsonl"))})
     for name, path in files.items():
         out[name] = question_set(seeds, path)
-    for folder in sorted(p for p in (ROOT / "bench" / "questions").glob("ood*") if p.is_dir()):
+    for folder in ood_sets():
         out[folder.name] = question_set(build(folder / "reports", work / f"{folder.name}-index"),
                                         folder / "questions.jsonl")
     for name in ("written", "written2", "written3"):

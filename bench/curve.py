@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.evaluate import contains
 
-from .answers import ROOT, SHARED, _DIGIT
+from .answers import ROOT, SHARED, _DIGIT, ood_sets
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 
@@ -70,7 +70,7 @@ def measure(work: Path) -> dict:
     seeds = Assistant.load(work / "seeds-index")
     for name in ("heldout4", "heldout5", "heldout6"):
         out["sets"][name] = curve(question_points(seeds, ROOT / "bench" / "questions" / f"{name}.jsonl"))
-    for folder in sorted(p for p in (ROOT / "bench" / "questions").glob("ood*") if p.is_dir()):
+    for folder in ood_sets():
         build_index(folder / "reports", work / f"{folder.name}-index", full=True)
         out["sets"][folder.name] = curve(question_points(Assistant.load(work / f"{folder.name}-index"),
                                                          folder / "questions.jsonl"))

@@ -515,16 +515,19 @@ def enumeration(text: str, places: tuple[str, ...] = ()) -> tuple[int, int, list
             return other
     if len(named) >= 2:
         spans = sorted((text.find(p), text.find(p) + len(p)) for p in named)
-        a, b = spans[0][0], spans[-1][1]
-        while b < len(text) and text[b] in "市县区省州":
-            b += 1
+        a, b = spans[0][0], _past_suffix(text, spans[-1][1])
         while m := _NEXT_PLACE.match(text, b):       # 佛山、东莞、中山三市: 中山 too, though not known
             spans.append((m.start(1), m.end(1)))
-            b = m.end(1)
-            while b < len(text) and text[b] in "市县区省州":
-                b += 1
+            b = _past_suffix(text, m.end(1))
         return a, b, [text[s:e] for s, e in spans]
     return _listed(text)
+
+
+def _past_suffix(text: str, i: int) -> int:
+    """The end of a place name at ``i`` with its 市/县/区/省/州."""
+    while i < len(text) and text[i] in "市县区省州":
+        i += 1
+    return i
 
 
 _NEXT_PLACE = re.compile(r"[、和与及]([\u4e00-\u9fff]{2,4}?)(?=[市县区州]|[两二三四五六七八九十]个?[市县区地])")

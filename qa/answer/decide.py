@@ -62,8 +62,8 @@ def uncovered(q: Query, corpus: Corpus) -> tuple[str, str] | None:
         about = frozenset().union(*(corpus.years_about(p) for p in q.places))
         if about and not any(y in about for y in q.years):
             return "year", "".join(q.places) + "、".join(f"{y}年" for y in q.years)
-    asked = identifiers(q.text)
-    unknown = [written for key, written in asked.items() if key not in corpus.identifiers]
+    asked = asked_identifiers(q.text)
+    unknown = [written for key, written in asked if key not in corpus.identifiers]
     if unknown and (len(unknown) == len(asked) or q.form == "plain"):
         return "thing", "、".join(unknown)          # 第133届 asked, the reports speak of 第134届
     noun = q.asked_noun
@@ -93,7 +93,7 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
     if corpus is not None and q.places and not any(_report_about(p, c, corpus) for p in q.places):
         return False
     if corpus is not None and q.form == "plain" and \
-            not set(identifiers(q.text)) <= corpus.identifiers_in(c.passage.source):
+            not {key for key, _ in asked_identifiers(q.text)} <= corpus.identifiers_in(c.passage.source):
         return False                                  # 7号线 asked, the report is about 6号线
     if q.years and c.year is not None and c.kind not in ("year", "date") and c.year not in q.years:
         return False
@@ -132,9 +132,26 @@ def _part(text: str) -> str:
 def another_part_of_year(question: str, before: str) -> bool:
     """Whether the question asks one part of a year (全年, 上半年, 一季度, 1至5月) and the nearest
     such part before the figure in its sentence is another."""
-    asked = {_part(m.group(0)) for m in _PART_OF_YEAR.finditer(question)}
+    asked = _parts_of_year(question)
+    if not asked:
+        return False
     said = [_part(m.group(0)) for m in _PART_OF_YEAR.finditer(before)]
     return bool(asked and said and said[-1] not in asked)
+
+
+# what a question names is read once per question, not once per candidate (eligible runs for
+# every candidate of every hit)
+
+@functools.lru_cache(maxsize=1024)
+def _parts_of_year(question: str) -> frozenset[str]:
+    return frozenset(_part(m.group(0)) for m in _PART_OF_YEAR.finditer(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def asked_identifiers(question: str) -> tuple[tuple[str, str], ...]:
+    """The numbered things a question names (:func:`qa.answer.matching.identifiers`), as
+    (one form, as written) pairs."""
+    return tuple(identifiers(question).items())
 
 
 @functools.lru_cache(maxsize=1024)
