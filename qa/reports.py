@@ -167,6 +167,28 @@ _ORG = re.compile(
     r"|(?:[\u4e00-\u9fffA-Za-z]{2,20}?(?:股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)(?:工会)?)")
 
 
+def _is_byline(text: str) -> bool:
+    """A block that only names who wrote or edited the article (本报记者　杨帆, 责任编辑：…). A
+    news lead that opens with its dateline (本报讯（记者 孙悦）4月14日…) or with 记者从…获悉 is
+    the article's first paragraph, not a byline: it is kept, its dateline cut by
+    :func:`_cut_dateline`."""
+    if _PERSON_BYLINE.match(text):
+        return True
+    if not _BYLINE.match(text):
+        return False
+    rest = _cut_dateline(text)
+    return len(rest) <= 40 and not re.search(r"[。！？；]|[，,].*[，,]", rest)
+
+
+# a news lead's dateline: 本报讯, 本报讯（记者 孙悦）, 本报杭州3月12日电（记者 何晓东 通讯员 李婷）
+_DATELINE = re.compile(r"^\s*(?:本报|本刊)[\u4e00-\u9fff\d]{0,12}?[讯电]\s*(?:[（(][^（()）]{0,40}[）)])?\s*")
+
+
+def _cut_dateline(text: str) -> str:
+    """``text`` without the dateline it opens with, if any."""
+    return _DATELINE.sub("", text, count=1).strip()
+
+
 def _ends_sentence(text: str) -> bool:
     t = text.rstrip(_CLOSERS + " ")
     return bool(t) and t[-1] in _SENTENCE_END
@@ -278,7 +300,7 @@ def _classify(blocks: list[_Block]) -> str | None:
             b.kind = "header"
             y, mo, d = (int(x) for x in header.groups())
             date = date or f"{y:04d}-{mo:02d}-{d:02d}"
-        elif _BYLINE.match(b.text) or _PERSON_BYLINE.match(b.text):
+        elif _is_byline(b.text):
             b.kind = "byline"
         elif len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text:
             b.kind = "caption"          # a caption or an advert set in short lines
@@ -298,6 +320,8 @@ def _classify(blocks: list[_Block]) -> str | None:
         elif (b.gap_before >= 2 and len(b.text) <= 60 and _CAPTION_WORDS.search(b.text)
               and "。" not in b.text.rstrip("。")):
             b.kind = "caption"
+        if b.kind == "body":
+            b.text = _cut_dateline(b.text)
         if b.kind in ("body", "heading"):
             seen.add(key)
     return date
