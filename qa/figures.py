@@ -148,7 +148,7 @@ _CLOCK_RE = re.compile(r"(?:(?P<h>\d{1,3})小时)?(?P<mi>\d{1,3})分(?:钟)?(?P<
                        r"|(?P<h2>\d{1,3})小时(?P<mi2>\d{1,2})分钟?")
 _DATE_TAIL = r"末期|初期|中期|前期|后期|中叶|上半叶|下半叶|上半年|下半年|中旬|上旬|下旬|前后|以来|以后|之后|以前|底|初|末|中"
 _DATE_RE = re.compile(
-    r"(?:约|大约)?(?:公元前?)?(?P<y>(?:1\d|20)\d{2}|\d{3})\s*年(?P<decade>代)?(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
+    r"(?:约|大约)?(?:[公西]元前?)?(?P<y>(?:1\d|20)\d{2}|\d{3}|(?<=公元|西元|元前)\d{1,2})\s*年(?P<decade>代)?(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
     rf"(?P<tail>{_DATE_TAIL})?"
     r"|(?:公元前?|第)?(?P<c>\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪" rf"(?P<ctail>{_DATE_TAIL})?"
     r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
@@ -248,9 +248,11 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             continue
         if m.group("y"):
             y = int(m.group("y"))
-            if len(m.group("y")) == 3 and "公元" not in m.group(0) and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]):
-                continue  # a three-digit year only where the text says it is one (公元700年)
-            if y < 1500 and "公元" not in m.group(0) and (_YEARS_LONG.search(norm[max(0, m.start() - 3):m.start()])
+            era = "公元" in m.group(0) or "西元" in m.group(0)
+            if len(m.group("y")) == 3 and not era and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]) \
+                    and not (re.search(r"(?:^|[。；！？\n])\s*$", norm[:m.start()]) and re.match(r"\s*[，,]", norm[m.end():])):
+                continue  # a three-digit year only where the text says it is one (公元700年, 842年，朗达玛…)
+            if y < 1500 and not era and (_YEARS_LONG.search(norm[max(0, m.start() - 3):m.start()])
                                                           or re.match(r"(?:来|前|之久|的历史|历史)", norm[m.end():m.end() + 3])):
                 continue  # 存在了1200年: a span of years
             kind = "date" if m.group("m") else "year"

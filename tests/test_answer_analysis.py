@@ -33,6 +33,14 @@ from qa.answer.followup import history_questions, rewrite
     ("桂林历年来共有多少名劳模？", ("桂林",), (), "count", "plain", None),     # a total, not a trend
     ("看台能力从每人多少台提高到多少台？", (), (), "count", "trend", None),
     ("自治区总工会的会议是哪天开的？", (), (), "date", "plain", None),          # 自治区 is no place 自治
+    ("电视剧每一集大约有多少分钟？", (), (), "duration", "plain", "time"),        # 分钟, not 分
+    ("坐高铁要多少个小时？", (), (), "duration", "plain", "time"),
+    ("该地区占全国面积的多少？", (), (), "percent", "plain", "percent"),          # a share of an area
+    ("女职工占全市职工总数的多少？", (), (), "percent", "plain", "percent"),
+    ("非公企业占多少家？", (), (), "count", "plain", "count"),                  # a number of them
+    ("这所学校创办于什么时期？", (), (), "date", "plain", None),
+    ("崔真实有几个孩子？", (), (), "count", "plain", "people"),                 # 2名子女 or 两个
+    ("南宁有多少个基层工会？", ("南宁",), (), "count", "plain", "count"),
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):
     q = analyze(question)

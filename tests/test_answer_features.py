@@ -8,10 +8,11 @@ import pytest
 
 from qa import Assistant, build_index
 from qa.answer.analysis import analyze
-from qa.answer.candidates import make_candidates
+from qa.answer.candidates import make_candidates, unit_fits
 from qa.answer.context import Context
 from qa.answer.features import FEATURES, RELATIVE, feature_names, matrix
 from qa.answer.matching import identifiers
+from qa.figures import find_figures
 from qa.passages import Passage
 from qa.retriever import Hit
 
@@ -212,3 +213,15 @@ def test_candidates_only_of_a_kind_that_can_answer(corpus):
 ])
 def test_identifiers_name_numbered_things_in_one_form(text, expected):
     assert identifiers(text) == expected
+
+
+@pytest.mark.parametrize("question, figure, fits", [
+    ("崔真实有几个孩子？", "育有2名子女", True),        # 个 of people: 名 fits
+    ("崔真实有几个孩子？", "育有两个孩子", True),
+    ("南宁有多少个基层工会？", "会员2000名", False),    # 个 of organisations: 名 does not
+    ("南宁有多少个基层工会？", "基层工会8019个", True),
+    ("每一集有多少分钟？", "片长约60分钟", True),
+])
+def test_the_unit_asked_decides_which_figures_can_answer(question, figure, fits):
+    (f,) = find_figures(figure)
+    assert unit_fits(analyze(question), f) == fits

@@ -186,3 +186,15 @@ def test_a_range_with_its_unit_on_both_ends_is_one_figure():
     figs = find_figures("种子含油率为25%—33%，奖励3000元~5000元，取消航班316架次")
     assert [(f.text, f.value, f.value_hi) for f in figs] == [
         ("25%—33%", 25.0, 33.0), ("3000元~5000元", 3000.0, 5000.0), ("316架次", 316.0, None)]
+
+
+@pytest.mark.parametrize("text, figure, kind", [
+    ("842年，朗达玛被刺杀。", "842年", "year"),             # a three-digit year opening its sentence
+    ("西元14年，提庇留继位。", "西元14年", "year"),          # an era names a year of one or two digits
+    ("陵墓于公元前28年修建。", "公元前28年", "year"),
+    ("寺院存在了842年，", "842年", "duration"),             # a span of years stays one
+    ("已有800年的历史。", "800年", "duration"),
+])
+def test_a_year_is_told_from_a_span_of_years(text, figure, kind):
+    f = next(f for f in find_figures(text) if f.text == figure)
+    assert f.kind == kind

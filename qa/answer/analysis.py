@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
-from ..figures import UNIT_CLASS, _UNIT_OF, find_figures
+from ..figures import _UNIT_OF, _UNIT_RE, UNIT_CLASS, find_figures
 from ..retriever import COMPANY
 from ..lexicon import (MAX_QUESTION_CHARS, alternation, attributes, clean_question, find_places, gazetteer,
                        stopwords, surnames, tokenizer, word_list, word_sections, words)
@@ -99,8 +99,8 @@ _TIME_WORDS = re.compile(r"(?:截至|截止到?|到)?\s*(?:\d{4}\s*年)(?:\s*\d{
 # nouns that count people: 职工, 会员, 农民工, 技术能手, 劳模 …
 _PEOPLE = re.compile(r"(?:职工|工人|会员|员工|人员|农民工|劳模|模范|能手|工匠|选手|学生|学子|干部|党员|代表|技师|"
                      r"工程师|司机|人口|观众|游客|孩子|子女|运动员|球员|队员|教师|医生|居民|村民|人|者|员|生)$")
-_UNIT_AFTER_Q = re.compile(r"(?:多少|几)(?:万|亿)?(个百分点|人次|场次|平方公里|平方米|公里|千米|厘米|毫米|千瓦时|个月|公分|公尺|"
-                           r"[^\s，。？?的了])")
+# the unit right after 多少/几: the longest one known (多少分钟 is minutes, not 分), else one character
+_UNIT_AFTER_Q = re.compile(r"(?:多少|几)(?:万|亿)?(?:个(?=小时|钟头|星期|礼拜))?(" + _UNIT_RE + r"|[^\s，。？?的了])")
 _DIMENSION = {"高": "length", "远": "length", "长": "length", "深": "length", "宽": "length", "大": None,
               "重": "weight", "久": "time", "快": "speed"}
 _MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|额|收入|产值|利润|效益|投资|补贴|津贴|金|元|费|工资|薪|价|价格|票价|成本)$")
@@ -148,6 +148,8 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     if asks == "what" and any(re.search(r"哪一?[个位名]" + re.escape(r), text) for r in _roles(text)):
         asks = "name"                      # 哪个记者写的 / 哪位研究员认为…
     unit, unit_class, dimension = _unit(text, asks)
+    if asks == "percent" and unit_class not in (None, "percent") and re.search(r"占(?:多少|几)", text):
+        asks = "count"                      # 非公企业占多少家: a number of them, not a share
     counted = _counted(text, form, places)
     if unit is None and unit_class is None and re.search(
             r"的人(?:数)?(?:多了|少了|增加了|减少了|有|是|为|达到?|共)?(?:大概|大约|一共|总共)?(?:多少|几)", text):
@@ -158,9 +160,9 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
         attr = _attribute(text if keyword else (counted or wh_context(text)[0][-6:] or text))
         if attr and attr[1]:
             unit_class = attr[1]
-    if unit is None and unit_class is None and counted and asks == "count":
+    if (unit is None or unit == "个") and unit_class in (None, "count") and counted and asks == "count":
         if _PEOPLE.search(re.sub(r"(?:总数|人数|数量|数)$", "", counted)):
-            unit_class = "people"
+            unit_class = "people"           # 几个孩子: people, counted in 名 or 个
     if unit is None and unit_class is None and asks == "count":
         # money: 多少钱, 多少资金, 多少…保障金, 销售额是多少
         before = re.search(r"([\u4e00-\u9fff]{1,6})(?:是|有|为|达|共)?(?:多少|几)", text)
@@ -244,8 +246,14 @@ def joined_places(text: str, places) -> list[str]:
     return sorted(out, key=text.find)
 
 
+_SHARE_OF = re.compile(r"(?<![占独])占(?!地|用|据|领|有|到|了|线|位|优|便宜)[^，。？?多几]{1,14}?的?(?:多少|几成|百分之几)"
+                       r"(?![万亿]?[个名位人元家户亩米吨台辆件次项座所套条])")
+
+
 def _asks(text: str) -> tuple[str, bool]:
     """What kind of answer is asked, and whether the question has no question word at all."""
+    if _SHARE_OF.search(text):
+        return "percent", False              # 该地区占全国面积的多少: a share, whatever it is a share of
     for section, asks in (("percent", "percent"), ("date", "date"), ("name", "name"), ("place", "place"),
                           ("ordinal", "ordinal"), ("count", "count"), ("list", "list"), ("what", "what")):
         if has(section, text):

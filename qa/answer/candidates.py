@@ -131,6 +131,8 @@ def unit_fits(q: Query, f: Figure) -> bool:
     if q.unit and f.unit == q.unit:
         return True
     fclass = f.unit_class
+    if q.unit == "个" and q.unit_class == "people":
+        return fclass == "people" or not f.unit or f.unit == "个"  # 几个孩子: 2名子女, 两个
     if q.unit_class == "speed" and fclass == "length":
         return True                      # 时速350公里
     if q.unit_class and q.unit_class != "count":
