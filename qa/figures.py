@@ -103,7 +103,7 @@ UNITS = {
     "元": ["元", "块钱", "块"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
     "英镑": ["英镑"], "澳元": ["澳元"], "加元": ["加元"], "韩元": ["韩元"], "卢布": ["卢布"], "新台币": ["新台币"],
     "页": ["页"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
-    "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "㎡", "m²"], "公顷": ["公顷"],
+    "平方公里": ["平方公里", "平方千米", "km²", "km2"], "平方米": ["平方米", "平米", "㎡", "m²"], "公顷": ["公顷"],
     "亩": ["亩"], "公里": ["公里", "千米", "km", "KM", "Km"], "米": ["米", "公尺", "m"],
     "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"], "斤": ["斤"],
     "立方米": ["立方米", "立方", "m³"], "升": ["升"], "毫升": ["毫升", "ml", "mL"],
@@ -158,6 +158,13 @@ _DATE_RE = re.compile(
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：点]\s*(?P<mi>[0-5]\d)\s*分?")
 # "存在了1200年", "近1000年来": a number of years, not a year
 _YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
+
+
+def _after_a_year(norm: str, start: int) -> bool:
+    """Whether the figure at ``start`` ends a span of years (701年—761年), not of durations
+    (用了300年—400年)."""
+    lead = re.search(r"\d{3,4}\s*年\s*[-—–－~至]\s*$", norm[:start])
+    return bool(lead) and not _YEARS_LONG.search(norm[max(0, lead.start() - 3):lead.start()])
 
 
 @dataclass(frozen=True)
@@ -250,8 +257,10 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             y = int(m.group("y"))
             era = "公元" in m.group(0) or "西元" in m.group(0)
             if len(m.group("y")) == 3 and not era and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]) \
-                    and not (re.search(r"(?:^|[。；！？\n])\s*$", norm[:m.start()]) and re.match(r"\s*[，,]", norm[m.end():])):
-                continue  # a three-digit year only where the text says it is one (公元700年, 842年，朗达玛…)
+                    and not (re.search(r"(?:^|[。；！？\n])\s*$", norm[:m.start()]) and re.match(r"\s*[，,]", norm[m.end():])) \
+                    and not re.match(r"\s*[-—–－~至]\s*(?:公元)?\d{3,4}\s*年", norm[m.end():]) \
+                    and not _after_a_year(norm, m.start()):
+                continue  # a three-digit year only where the text says it is one (公元700年, 842年，…, 701年—761年)
             if y < 1500 and not era and (_YEARS_LONG.search(norm[max(0, m.start() - 3):m.start()])
                                                           or re.match(r"(?:来|前|之久|的历史|历史)", norm[m.end():m.end() + 3])):
                 continue  # 存在了1200年: a span of years

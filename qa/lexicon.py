@@ -96,6 +96,16 @@ def normalize(text: str) -> str:
     return to_simplified(fold_width(_CONTROL.sub(" ", text)))
 
 
+# a year written without 年 (2022春运, 2024厦门马拉松鸣枪开跑), not a count (2000个, 2000多人)
+_BARE_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年万亿多余])(?=[\u4e00-\u9fffA-Za-z\s]|$)"
+                        r"(?!\s*[个名位人项家户份条件次场元米])")
+
+
+def bare_years(text: str) -> list[int]:
+    """The years ``text`` writes without 年, in order."""
+    return [int(m.group(1)) for m in _BARE_YEAR.finditer(text)]
+
+
 MAX_QUESTION_CHARS = 500   # longer questions are refused with a request to shorten them
 # markup pasted into a question is not part of it: <script>…</script>, <b>, <img …>
 _MARKUP = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)|<[a-zA-Z/!][^<>]{0,200}>", re.S | re.I)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import ReportError
-from .lexicon import find_places, gazetteer, normalize
+from .lexicon import bare_years, find_places, gazetteer, normalize
 
 TEXT_SUFFIXES = (".txt", ".md")
 # Word, PDF and images are read by qa.documents; .doc/.wps are listed to say how to convert them.
@@ -446,6 +446,7 @@ def _report_date(text: str, header_date: str | None) -> str | None:
     # "2018—2020年" plans and "(2011-2015)" ranges look ahead: only their first year counts.
     text = re.sub(r"((?:19|20)\d{2})\s*[-—–~]\s*(?:19|20)\d{2}", r"\1", text)
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?=年|\s*[-—~至到])", text)]
+    years += bare_years(text)                     # 2024厦门马拉松鸣枪开跑
     return str(max(years)) if years else None
 
 

@@ -162,6 +162,22 @@ def test_one_mention_does_not_answer_two_parts(tmp_path):
     assert not ans.found or ("10名" in ans.short and "11名" in ans.short)
 
 
+def test_a_year_written_without_nian_dates_the_report_and_its_figures(tmp_path):
+    """2024厦门马拉松: the year the title gives without 年 is the report's; the question asking for
+    2024 is not refused as a year no report covers, and the figure of the lead (after its
+    dateline) ranks first."""
+    a = assistant_over(tmp_path, {
+        "xiamen.txt": "2024厦门马拉松鸣枪开跑\n\n本报讯（记者 林凡）厦门马拉松赛7日鸣枪开跑，来自30多个国家和地区的"
+                      "3万名跑者参赛，其中全程马拉松2万人。\n\n厦门马拉松创办于2003年，至今已举办21届。\n",
+    })
+    q = a.answerer.resolve("2024厦门马拉松共有多少名跑者参赛？")
+    assert q.years == (2024,)
+    assert a.answerer.rank(q).ranked[0].candidate.text == "3万名"
+    ans = a.ask("2024厦门马拉松共有多少名跑者参赛？")
+    assert ans.reason not in ("year", "nothing")
+    assert ans.short.endswith("3万名") if ans.found else "3万名" in ans.text
+
+
 def test_a_loose_paraphrase_ranks_the_figure_first_and_is_never_answered_wrong(assistant):
     """The noun counted is the one after 的; 工人 ~ 职工, 帮 ~ 帮扶. So loose a paraphrase sits near
     the fitted threshold (it moves with every refit): the figure must rank first, and the reply

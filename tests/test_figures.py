@@ -194,6 +194,10 @@ def test_a_range_with_its_unit_on_both_ends_is_one_figure():
     ("陵墓于公元前28年修建。", "公元前28年", "year"),
     ("寺院存在了842年，", "842年", "duration"),             # a span of years stays one
     ("已有800年的历史。", "800年", "duration"),
+    ("王维（701年—761年），字摩诘。", "701年", "year"),        # a lifespan
+    ("王维（701年—761年），字摩诘。", "761年", "year"),
+    ("前后用了300年—400年。", "400年", "duration"),
+    ("建筑面积89平米，套内72平。", "89平米", "measure"),        # 平米 is 平方米
 ])
 def test_a_year_is_told_from_a_span_of_years(text, figure, kind):
     f = next(f for f in find_figures(text) if f.text == figure)

@@ -87,6 +87,12 @@ def test_a_news_lead_that_opens_with_its_dateline_is_kept(lead, kept):
     assert "全年新增就业8.9万人" in r.text
 
 
+def test_a_report_without_a_dated_year_is_dated_by_a_year_written_without_nian():
+    r = parse_report("2024厦门马拉松鸣枪开跑\n\n来自30多个国家的3万名跑者参赛。赛事创办于2003年。\n", "m.txt")
+    assert r.date == "2024"
+    assert parse_report("共有2000多人参加，2000个岗位。2003年起举办。\n", "n.txt").date == "2003"
+
+
 def test_sections_name_the_city_or_company_they_are_about():
     r = _seed("001")
     places = {s.place for s in r.sections}

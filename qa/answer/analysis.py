@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from ..figures import _UNIT_OF, _UNIT_RE, UNIT_CLASS, find_figures
 from ..retriever import COMPANY
-from ..lexicon import (MAX_QUESTION_CHARS, alternation, attributes, clean_question, find_places, gazetteer,
+from ..lexicon import (MAX_QUESTION_CHARS, alternation, attributes, bare_years, clean_question, find_places, gazetteer,
                        stopwords, surnames, tokenizer, word_list, word_sections, words)
 
 
@@ -132,10 +132,10 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
             years.append(int(f.value))
         elif f.value is not None and f.kind not in ("ordinal",):
             numbers.append(f.value)
-    for m in re.finditer(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年万亿])(?=[\u4e00-\u9fffA-Za-z\s]|$)", text):
-        if int(m.group(1)) not in years and not re.match(r"\s*[个名位人项家户份条件次场元米]", text[m.end():]):
-            years.append(int(m.group(1)))           # 2022春运开始时间: a year without 年
-            numbers = [v for v in numbers if v != int(m.group(1))]
+    for y in bare_years(text):
+        if y not in years:
+            years.append(y)                         # 2022春运开始时间: a year without 年
+            numbers = [v for v in numbers if v != y]
     m = _PERIOD.search(text)
     period = m.group(0) if m else None
     form = _form(text, found_places)

@@ -12,7 +12,7 @@ from collections import Counter, OrderedDict
 
 import numpy as np
 
-from ..lexicon import gazetteer, normalize
+from ..lexicon import bare_years, gazetteer, normalize
 from .analysis import Query
 from .matching import bigrams, coverage, identifiers, idf, parts
 
@@ -68,6 +68,7 @@ class Corpus:
             for p in self.data.passages:
                 if p.place == place or place in p.text:
                     found |= {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", p.text)}
+                    found |= set(bare_years(p.text))        # 2024厦门马拉松鸣枪开跑
                     if p.date and p.date[:4].isdigit():
                         found.add(int(p.date[:4]))
             self._place_years[place] = frozenset(found)
