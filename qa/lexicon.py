@@ -196,6 +196,9 @@ def find_places(text: str, extra: frozenset[str] = frozenset()) -> list[PlaceMen
     return list(_find_places(text, extra))
 
 
+_STREET = re.compile(r"[东西南北中]?(?:路|大街|大道|街(?!道办)|巷|胡同)")
+
+
 @functools.lru_cache(maxsize=16384)
 def _find_places(text: str, extra: frozenset[str]) -> tuple[PlaceMention, ...]:
     # cached: the answerer looks up the places of the same corpus sentences for every question
@@ -205,6 +208,8 @@ def _find_places(text: str, extra: frozenset[str]) -> tuple[PlaceMention, ...]:
         name, suffix = m.group(1), m.group(2)
         if name in g.ambiguous and not suffix:
             continue
+        if not suffix and _STREET.match(text, m.end()):
+            continue                     # 湖南路街道, 南京东路: a street named after a place
         if name in g.provinces and name not in g.cities:
             name = g.provinces[name]
         found.append(PlaceMention(name, m.start(), m.end(), bool(suffix)))

@@ -178,3 +178,13 @@ def test_two_things_joined_before_each_are_a_list(text, items):
     assert (found[2] if found else None) == items
     if text.startswith("全区") and items:
         assert [sub for _, sub in item_questions(text)] == ["全区基层工会组建率多少", "全区基层工会入会率多少"]
+
+
+@pytest.mark.parametrize("text, places", [
+    ("湖南路街道有多少个居委会？", ()),            # a street named after a province
+    ("南京东路步行街有多长？", ()),
+    ("南宁市民族大道有多长？", ("南宁",)),
+    ("北京街道办事处有多少人？", ("北京",)),
+])
+def test_a_street_named_after_a_place_is_no_place(text, places):
+    assert analyze(text).places == places
