@@ -328,6 +328,9 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             continue  # a year the date pass did not take (e.g. part of a code)
         if unit_text == "块" and chinese and len(num) == 1:
             continue  # 一块 (together, a piece), not one yuan
+        if unit_text == "期" and chinese and len(num) == 1 and \
+                re.match(r"工程|项目|完成|建成|建设|投产|投用|设计|规划|扩建|主体|用地|开通|线路|[、和与及共]", norm[end:end + 2]):
+            continue  # 一期设计年产能, 二期完成后: a phase, not a number of sessions
         sign = _minus_before(norm, start) if not chinese and not m.group("pre") else ""
         if sign:
             # -30°C, 海拔−154米, 零下30度: the sign is part of the figure
@@ -342,7 +345,10 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             kind = "money"
         elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪", "工作日") and unit != "":
             # "5年来", "5年前的": a span of time that dates something, not a quantity asked about
-            kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) else "duration"
+            # "前5个月，", "按近6个月平均": the span a figure is counted over, not a quantity either
+            kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) or \
+                re.search(r"(?:^|[^\u4e00-\u9fff]|今年|去年|全年|上半年)(?:前|头|最近|近|过去)$", norm[max(0, start - 4):start]) or \
+                (norm[start:start + 1] == "近" and re.search(r"[最按在以]$", norm[max(0, start - 1):start])) else "duration"
         elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "volume", "energy", "power", "speed"):
             kind = "measure"
         elif not unit:

@@ -202,3 +202,19 @@ def test_a_range_with_its_unit_on_both_ends_is_one_figure():
 def test_a_year_is_told_from_a_span_of_years(text, figure, kind):
     f = next(f for f in find_figures(text) if f.text == figure)
     assert f.kind == kind
+
+
+@pytest.mark.parametrize("text, figure, kind", [
+    ("今年前5个月，全省进出口2319.6亿元。", "5个月", "period"),    # the span a figure is counted over
+    ("按近6个月平均成交速度计算，去化周期约11.3个月。", "近6个月", "period"),
+    ("工期比原计划提前3个月。", "3个月", "duration"),               # a quantity: how much earlier
+    ("历时近3年建成。", "近3年", "duration"),
+])
+def test_a_span_that_dates_a_figure_is_a_period(text, figure, kind):
+    assert next(f for f in find_figures(text) if f.text == figure).kind == kind
+
+
+def test_a_phase_is_not_a_figure():
+    # 一期设计年产能为5万辆: 一期 is the first phase, not one session
+    assert [f.text for f in find_figures("一期设计年产能为5万辆，二期完成后将提升至10万辆。")] == ["5万辆", "10万辆"]
+    assert [f.text for f in find_figures("共举办三期培训班。")] == ["三期"]
