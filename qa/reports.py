@@ -453,12 +453,19 @@ def _report_date(text: str, header_date: str | None) -> str | None:
 _SUBJECT = r"(?:市总工会|总工会|工会|市委|市政府|市)"
 
 
+_LEADING_TIME = re.compile(r"\s*(?:(?:19|20)\d{2}\s*年(?:\d{1,2}\s*月(?:份|底|末|初)?)?(?:以来|来|初|底|末|上半年|下半年|前三季度)?|"
+                           r"今年(?:以来)?|去年|近年来|近几年|多年来|上半年|下半年|年初以来|一年来|[一二三四五六七八九十]+年来|\d+年来)\s*")
+
+
 def _subject_place(text: str) -> str | None:
     """A city named as the subject near the start of a paragraph (绵阳工会…, 四川绵阳市总工会…)."""
     head = normalize(text[:40])
+    first = re.split(r"[，,：:；;。]", head, maxsplit=1)[0]
     for p in find_places(head):
         if p.name not in gazetteer().cities:
             continue
+        if p.start >= len(first) and not _LEADING_TIME.fullmatch(first):
+            continue            # 分城市看，哈尔滨市…: one city of a list, not the paragraph's subject
         rest = head[p.end:]
         if p.suffixed and head[p.end - 1] == "市" or re.match(_SUBJECT, rest):
             return p.name

@@ -178,6 +178,18 @@ def test_a_year_written_without_nian_dates_the_report_and_its_figures(tmp_path):
     assert ans.short.endswith("3万名") if ans.found else "3万名" in ans.text
 
 
+def test_a_level_asked_is_said_by_the_place_of_that_level(tmp_path):
+    """市级劳动模范 asked: 表彰绵阳市劳动模范150名 says it (绵阳市 is a city); 省级 it does not."""
+    a = assistant_over(tmp_path, {
+        "mianyang.txt": "绵阳市总工会 劳模表彰\n\n4月28日，绵阳市庆祝五一劳动节暨劳动模范表彰大会举行。"
+                        "大会表彰绵阳市劳动模范150名、先进工作者60名。\n",
+    })
+    q = a.answerer.resolve("绵阳表彰了多少名市级劳动模范？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "150名"
+    q = a.answerer.resolve("绵阳表彰了多少名省级劳动模范？")
+    assert all(r.candidate.text != "150名" for r in a.answerer.rank(q).ranked)
+
+
 def test_a_loose_paraphrase_ranks_the_figure_first_and_is_never_answered_wrong(assistant):
     """The noun counted is the one after 的; 工人 ~ 职工, 帮 ~ 帮扶. So loose a paraphrase sits near
     the fitted threshold (it moves with every refit): the figure must rank first, and the reply

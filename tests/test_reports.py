@@ -93,6 +93,16 @@ def test_a_report_without_a_dated_year_is_dated_by_a_year_written_without_nian()
     assert parse_report("共有2000多人参加，2000个岗位。2003年起举办。\n", "n.txt").date == "2003"
 
 
+def test_one_city_of_a_list_does_not_become_the_subject_of_the_paragraphs_after_it():
+    raw = ("黑龙江省总工会发布2023年工会统计数据\n\n截至2023年底，全省工会会员582.6万人。\n\n"
+           "分城市看，哈尔滨市工会会员186.4万人，居全省首位。\n\n全年各级工会投入帮扶资金3.17亿元。\n\n"
+           "2012年，绵阳市工会新建企业工会组织7626个。\n")
+    r = parse_report(raw, "hlj.txt")
+    places = {p.text[:6]: p.place for p in r.paragraphs}
+    assert places["全年各级工会"] != "哈尔滨"
+    assert places["2012年，"] == "绵阳"          # a city opening its paragraph still is its subject
+
+
 def test_sections_name_the_city_or_company_they_are_about():
     r = _seed("001")
     places = {s.place for s in r.sections}

@@ -102,8 +102,7 @@ def eligible(q: Query, c: Candidate, corpus: Corpus | None = None) -> bool:
         return False                                  # 2018年 asked: a report of 2015 cannot state it
     if c.figure is not None and any(narrower_only(t, c.zones.near_left, q.text) for t in q.terms if len(t) >= 2):
         return False
-    if c.figure is not None and any(m not in c.zones.sentence and m not in c.zones.before[-30:]
-                                    for m in asked_modifiers(q.text)):
+    if c.figure is not None and any(not _says_modifier(m, c) for m in asked_modifiers(q.text)):
         return False                                  # 女职工会员 asked: 会员总数76.8万 is not theirs
     if c.figure is not None and another_part_of_year(q.text, c.zones.sentence[:c.span[0]]):
         return False                                  # 全年 asked: 1至8月 is not the year's
@@ -159,6 +158,15 @@ def asked_modifiers(question: str) -> tuple[str, ...]:
     """The words of qa/data/modifiers.txt that narrow a noun of the question (女职工, 农民工会员,
     私营企业): a figure whose sentence never says them is the broader thing's."""
     return tuple(m for m in modifiers() if re.search(re.escape(m) + r"[\u4e00-\u9fff]", question))
+
+
+def _says_modifier(m: str, c: Candidate) -> bool:
+    """Whether the figure's sentence (or the text just before it) says the modifier ``m``; a
+    level (市级, 省级) is said by the place of that level too (表彰绵阳市劳动模范150名)."""
+    if m in c.zones.sentence or m in c.zones.before[-30:]:
+        return True
+    level = re.fullmatch(r"([省市县区])级", m)
+    return bool(level) and re.search(r"[\u4e00-\u9fff]{2}" + level.group(1) + r"(?!级)", c.zones.sentence[:c.span[0]]) is not None
 
 
 def _report_about(place: str, c: Candidate, corpus: Corpus) -> bool:
