@@ -8,7 +8,7 @@ import pytest
 
 from qa import Assistant, build_index
 from qa.answer.analysis import analyze
-from qa.answer.candidates import make_candidates, unit_fits
+from qa.answer.candidates import kind_fits, make_candidates, unit_fits
 from qa.answer.context import Context
 from qa.answer.features import FEATURES, RELATIVE, feature_names, matrix
 from qa.answer.matching import identifiers
@@ -225,3 +225,14 @@ def test_identifiers_name_numbered_things_in_one_form(text, expected):
 def test_the_unit_asked_decides_which_figures_can_answer(question, figure, fits):
     (f,) = find_figures(figure)
     assert unit_fits(analyze(question), f) == fits
+
+
+@pytest.mark.parametrize("question, figure, fits", [
+    ("内江有多少基层工会？", "覆盖率100%", False),          # a share does not count organisations
+    ("家政服务春节期间价格上浮多少？", "上浮50%", True),    # a change asked
+    ("二套房首付最少要多少？", "最低为25%", True),
+    ("5年期以上LPR现在是多少？", "LPR为3.6%", True),
+])
+def test_a_percentage_answers_a_plain_how_much_only_for_a_share_or_a_change(question, figure, fits):
+    (f,) = [f for f in find_figures(figure) if f.kind == "percent"]
+    assert kind_fits(analyze(question), f) == fits

@@ -218,3 +218,13 @@ def test_a_phase_is_not_a_figure():
     # 一期设计年产能为5万辆: 一期 is the first phase, not one session
     assert [f.text for f in find_figures("一期设计年产能为5万辆，二期完成后将提升至10万辆。")] == ["5万辆", "10万辆"]
     assert [f.text for f in find_figures("共举办三期培训班。")] == ["三期"]
+
+
+@pytest.mark.parametrize("text, figure, value", [
+    ("评委会讨论了将近六个小时。", "将近六个小时", 6),          # hours, not six of something
+    ("慢慢走两个半小时左右。", "两个半小时左右", 2.5),
+    ("开了13个多小时。", "13个多小时", 13),
+])
+def test_hours_counted_with_ge_are_a_duration(text, figure, value):
+    (f,) = find_figures(text)
+    assert (f.text, f.kind, f.unit, f.value) == (figure, "duration", "小时", value)

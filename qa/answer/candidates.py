@@ -119,7 +119,8 @@ def kind_fits(q: Query, f: Figure) -> bool:
 
 # the words that let a 多少 question without a measure word be answered by a percentage: a
 # share (率, 比例, 占, 参与面) or a change (增长, 比…多)
-_SHARE_OR_CHANGE = re.compile(r"率|比例|比重|占|百分|成|份额|面(?!积)|覆盖|普及|达标|增|减|涨|降|升|提高|幅|同比|环比|比")
+_SHARE_OR_CHANGE = re.compile(r"率|比例|比重|占|百分|成|份额|面(?!积)|覆盖|普及|达标|增|减|涨|降|升|提高|幅|同比|环比|比|"
+                              r"浮|首付|LPR|折扣")
 
 
 def unit_fits(q: Query, f: Figure) -> bool:
