@@ -170,8 +170,8 @@ _ORG = re.compile(
 def _is_byline(text: str) -> bool:
     """A block that only names who wrote or edited the article (本报记者　杨帆, 责任编辑：…). A
     news lead that opens with its dateline (本报讯（记者 孙悦）4月14日…) or with 记者从…获悉 is
-    the article's first paragraph, not a byline: it is kept, its dateline cut by
-    :func:`_cut_dateline`."""
+    the article's first paragraph, not a byline: it is kept whole (the dateline names the
+    reporter a user may ask for)."""
     if _PERSON_BYLINE.match(text):
         return True
     if not _BYLINE.match(text):
@@ -185,7 +185,7 @@ _DATELINE = re.compile(r"^\s*(?:本报|本刊)[\u4e00-\u9fff\d]{0,12}?[讯电]\s
 
 
 def _cut_dateline(text: str) -> str:
-    """``text`` without the dateline it opens with, if any."""
+    """``text`` without the dateline it opens with, if any (what is left of a byline block)."""
     return _DATELINE.sub("", text, count=1).strip()
 
 
@@ -320,8 +320,6 @@ def _classify(blocks: list[_Block]) -> str | None:
         elif (b.gap_before >= 2 and len(b.text) <= 60 and _CAPTION_WORDS.search(b.text)
               and "。" not in b.text.rstrip("。")):
             b.kind = "caption"
-        if b.kind == "body":
-            b.text = _cut_dateline(b.text)
         if b.kind in ("body", "heading"):
             seen.add(key)
     return date

@@ -67,22 +67,19 @@ def test_headers_captions_and_bylines_are_not_answerable_text():
     assert "本版文/图" not in r0.text
 
 
-@pytest.mark.parametrize("lead, kept", [
-    ("本报讯（记者 孙悦）4月14日早上7点30分，2024江州国际半程马拉松鸣枪开跑，共有2.6万名选手参赛。",
-     "4月14日早上7点30分，2024江州国际半程马拉松鸣枪开跑，共有2.6万名选手参赛。"),
-    ("本报杭州3月12日电（记者 何晓东 通讯员 李婷）3月12日，全市职工书屋达到1520家，比上年增加120家。",
-     "3月12日，全市职工书屋达到1520家，比上年增加120家。"),
-    ("本报讯　2月2日，洛阳市人代会开幕。报告显示，2023年洛阳市地区生产总值达到5478.3亿元。",
-     "2月2日，洛阳市人代会开幕。报告显示，2023年洛阳市地区生产总值达到5478.3亿元。"),
-    ("记者从成都市总工会获悉，截至2024年5月底，新就业形态劳动者入会人数累计达到31.4万人。",
-     "记者从成都市总工会获悉，截至2024年5月底，新就业形态劳动者入会人数累计达到31.4万人。"),
+@pytest.mark.parametrize("lead", [
+    "本报讯（记者 孙悦）4月14日早上7点30分，2024江州国际半程马拉松鸣枪开跑，共有2.6万名选手参赛。",
+    "本报杭州3月12日电（记者 何晓东 通讯员 李婷）3月12日，全市职工书屋达到1520家，比上年增加120家。",
+    "本报讯　2月2日，洛阳市人代会开幕。报告显示，2023年洛阳市地区生产总值达到5478.3亿元。",
+    "记者从成都市总工会获悉，截至2024年5月底，新就业形态劳动者入会人数累计达到31.4万人。",
 ])
-def test_a_news_lead_that_opens_with_its_dateline_is_kept(lead, kept):
-    # the first paragraph of a news article holds its main figures: only the dateline goes
+def test_a_news_lead_that_opens_with_its_dateline_is_kept(lead):
+    # the first paragraph of a news article holds its main figures, and its dateline the
+    # reporter's name: it is kept whole; a block that only names the reporter is dropped
     raw = f"某市经济运行稳中向好\n\n{lead}\n\n本报记者　杨帆\n\n另据统计，全年新增就业8.9万人。\n"
     r = parse_report(raw, "news.txt")
-    assert kept in r.text
-    assert "本报讯" not in r.text and "本报记者" not in r.text and "电（记者" not in r.text
+    assert lead in r.text
+    assert "杨帆" not in r.text
     assert r.dropped == {"byline": 1}
     assert "全年新增就业8.9万人" in r.text
 
