@@ -137,6 +137,7 @@ _MULT = "(?:万亿|千万|百万|万|亿|千|百)"
 FIGURE_RE = re.compile(
     rf"(?P<pre>{_PREFIX_Q})?"
     rf"(?P<num>{_NUM})"
+    rf"(?P<mult1>{_MULT}(?=\s*[-—–~～至到]\s*(?:{_NUM}){_MULT}))?"     # 5万到8万公里: 万 on both ends
     rf"(?:\s*(?P<sep>[-—–~～至到])\s*(?P<num2>{_NUM}))?"
     rf"(?P<inf1>多|余)?(?P<mult>{_MULT})?(?P<inf2>多|余)?"
     rf"(?:\s*(?P<unit>{_UNIT_RE}))?"
@@ -322,6 +323,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         v *= mult
         if unit_text == "个半小时":
             v += 0.5                          # 两个半小时
+        if m.group("mult1"):
+            v = v / mult * _MULTIPLIER[m.group("mult1")]
         v2 = parse_number(m.group("num2")) if m.group("num2") else None
         if v2 is not None:
             v2 *= mult

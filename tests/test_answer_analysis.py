@@ -41,6 +41,7 @@ from qa.answer.followup import history_questions, rewrite
     ("这所学校创办于什么时期？", (), (), "date", "plain", None),
     ("崔真实有几个孩子？", (), (), "count", "plain", "people"),                 # 2名子女 or 两个
     ("南宁有多少个基层工会？", ("南宁",), (), "count", "plain", "count"),
+    ("哪位分析师提到毛利率是关注焦点？", (), (), "name", "plain", None),      # a person, though 率 is named
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):
     q = analyze(question)

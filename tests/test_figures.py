@@ -228,3 +228,13 @@ def test_a_phase_is_not_a_figure():
 def test_hours_counted_with_ge_are_a_duration(text, figure, value):
     (f,) = find_figures(text)
     assert (f.text, f.kind, f.unit, f.value) == (figure, "duration", "小时", value)
+
+
+@pytest.mark.parametrize("text, figure, value, value_hi", [
+    ("表显里程5万到8万公里的车。", "5万到8万公里", 50000, 80000),   # 万 on both ends: one range
+    ("标价8.8万的车，谈到8.2万到8.4万比较正常。", "8.2万到8.4万", 82000, 84000),
+    ("预算5至8万元。", "5至8万元", 50000, 80000),                  # 万 once, for both
+])
+def test_a_range_with_its_multiplier_on_both_ends_is_one_figure(text, figure, value, value_hi):
+    f = next(f for f in find_figures(text) if f.text == figure)
+    assert (f.value, f.value_hi) == (value, value_hi)

@@ -254,6 +254,8 @@ def _asks(text: str) -> tuple[str, bool]:
     """What kind of answer is asked, and whether the question has no question word at all."""
     if _SHARE_OF.search(text):
         return "percent", False              # 该地区占全国面积的多少: a share, whatever it is a share of
+    if re.search(r"哪一?位|是谁|谁(?:说|提到|介绍|表示|认为|指出|透露|提醒|写|讲)", text):
+        return "name", False                 # 哪位分析师提到毛利率…: a person, though 率 is named
     for section, asks in (("percent", "percent"), ("date", "date"), ("name", "name"), ("place", "place"),
                           ("ordinal", "ordinal"), ("count", "count"), ("list", "list"), ("what", "what")):
         if has(section, text):
