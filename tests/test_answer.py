@@ -190,6 +190,19 @@ def test_a_level_asked_is_said_by_the_place_of_that_level(tmp_path):
     assert all(r.candidate.text != "150名" for r in a.answerer.rank(q).ranked)
 
 
+def test_who_said_something_is_the_name_by_the_verb_that_names_a_speaker(tmp_path):
+    a = assistant_over(tmp_path, {
+        "car.txt": "启程汽车3月交付新车31218辆\n\n本报讯（记者 刘晓燕）启程汽车4月1日晚间发布公告。"
+                   "独立汽车分析师陈宏亮表示，启程汽车一季度毛利率能否维持是市场关注焦点。"
+                   "乘联会秘书长崔东树认为，价格战仍将持续。\n",
+    })
+    q = a.answerer.resolve("说毛利率能否维持是市场关注焦点的是谁？")
+    best = a.answerer.rank(q).ranked[0].candidate
+    assert (best.text, best.family) == ("陈宏亮", "role")
+    q = a.answerer.resolve("这篇报道的记者是谁？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "刘晓燕"      # named in the dateline
+
+
 def test_a_loose_paraphrase_ranks_the_figure_first_and_is_never_answered_wrong(assistant):
     """The noun counted is the one after 的; 工人 ~ 职工, 帮 ~ 帮扶. So loose a paraphrase sits near
     the fitted threshold (it moves with every refit): the figure must rank first, and the reply

@@ -182,7 +182,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
               unit=unit, unit_class=unit_class, counted=counted, number_values=tuple(numbers),
               orgs=tuple(m.group(0) for m in COMPANY.finditer(text)),
               dimension=dimension if dimension in ("高", "远", "长", "深", "宽", "重") else None,
-              period=period, roles=_roles(text) if asks == "name" else (), keyword=keyword,
+              period=period, roles=(_roles(text) or _speaker(text)) if asks == "name" else (), keyword=keyword,
               date_grain=("year" if has("date_year", text) else "day" if re.search(r"哪一?天|几号|几月|哪个月|日期", text)
                           else None) if asks == "date" else None,
               more=_more(text) if form == "compare" else None,
@@ -359,6 +359,17 @@ def _roles(text: str) -> tuple[str, ...]:
             found.append(r)
             rest = rest.replace(r, " ")
     return tuple(found)
+
+
+# who said something: the question's verb of saying, and the verbs a text names a speaker by
+_SAID = re.compile(r"说|讲|提到|提及|介绍|表示|认为|指出|透露|提醒|强调|称|坦言|建议|呼吁")
+_SPEAKER_VERBS = ("表示", "介绍", "认为", "指出", "透露", "提醒", "强调", "坦言", "建议", "呼吁", "说", "称")
+
+
+def _speaker(text: str) -> tuple[str, ...]:
+    """The verbs that name a speaker (陈宏亮表示), when the question asks who said something
+    (说…的是谁, 谁提到…): they stand for the role asked."""
+    return _SPEAKER_VERBS if _SAID.search(text) else ()
 
 
 def _more(text: str) -> bool:

@@ -323,7 +323,8 @@ def names_around(text: str, r0: int, r1: int) -> list[tuple[str, tuple[int, int]
     邱景荣为组长)."""
     single, double = surnames()
     out = []
-    after = text[r1:r1 + 4]
+    gap = len(re.match(r"[ \u3000]{0,2}", text[r1:]).group(0))     # 记者 刘晓燕
+    after = text[r1 + gap:r1 + gap + 4]
     for n in (3, 2):
         name = after[:n]
         if len(name) == n and re.fullmatch(r"[\u4e00-\u9fff]+", name) and (name[0] in single or name[:2] in double):
@@ -331,7 +332,7 @@ def names_around(text: str, r0: int, r1: int) -> list[tuple[str, tuple[int, int]
                 continue
             if name[0] in _NOT_NAME or any(ch in _NOT_NAME for ch in name[1:]):
                 continue   # 主席和各级…: a conjunction, not a surname
-            out.append((name, (r1, r1 + n)))
+            out.append((name, (r1 + gap, r1 + gap + n)))
             break
     link = re.search(r"(?:担任|出任|兼任|任|为)$", text[max(0, r0 - 2):r0])
     if link:    # 邱景荣为组长, 由王某担任主任
