@@ -451,6 +451,16 @@ def _report_date(text: str, header_date: str | None) -> str | None:
 _SUBJECT = r"(?:市总工会|总工会|工会|市委|市政府|市)"
 
 
+# a county or district no gazetteer knows, opening a title: 安吉县2023年政府工作报告, 宾川县…工作总结
+_TITLED_PLACE = re.compile(r"^\s*([\u4e00-\u9fff]{2,3}?)(?:县|区|旗|自治县)(?=\s*(?:(?:19|20)\d{2}|人民|政府|总工会|工会|"
+                           r"委员会|统计|国民经济|[上下]半年|全年|年度))")
+
+
+def _titled_place(title: str) -> str | None:
+    m = _TITLED_PLACE.match(normalize(title))
+    return m.group(1) if m else None
+
+
 _LEADING_TIME = re.compile(r"\s*(?:(?:19|20)\d{2}\s*年(?:\d{1,2}\s*月(?:份|底|末|初)?)?(?:以来|来|初|底|末|上半年|下半年|前三季度)?|"
                            r"今年(?:以来)?|去年|近年来|近几年|多年来|上半年|下半年|年初以来|一年来|[一二三四五六七八九十]+年来|\d+年来)\s*")
 
@@ -540,6 +550,7 @@ def parse_report(raw: str, source: str, *, paged: bool = False, doubtful: Sequen
             sec_place, org = orgs[-1]
         else:
             names = [p.name for t in title_blocks for p in find_places(normalize(t.text))]
+            names += [n for n in (_titled_place(t.text) for t in title_blocks) if n]
             sec_place, org = (names[0] if names else None), None
         sections.append(Section(title=title, place=sec_place, org=org))
         place = sec_place

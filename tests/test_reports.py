@@ -100,6 +100,11 @@ def test_one_city_of_a_list_does_not_become_the_subject_of_the_paragraphs_after_
     assert places["2012年，"] == "绵阳"          # a city opening its paragraph still is its subject
 
 
+def test_a_county_no_gazetteer_knows_is_the_place_of_the_report_its_title_opens_with():
+    r = parse_report("安吉县2023年政府工作报告（摘要）\n\n过去一年，全县实现地区生产总值598亿元。\n", "anji.txt")
+    assert {p.place for p in r.paragraphs} == {"安吉"}
+
+
 def test_sections_name_the_city_or_company_they_are_about():
     r = _seed("001")
     places = {s.place for s in r.sections}
