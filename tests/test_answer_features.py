@@ -8,7 +8,7 @@ import pytest
 
 from qa import Assistant, build_index
 from qa.answer.analysis import analyze
-from qa.answer.candidates import kind_fits, make_candidates, unit_fits
+from qa.answer.candidates import figure_zones, kind_fits, make_candidates, unit_fits
 from qa.answer.context import Context
 from qa.answer.features import FEATURES, RELATIVE, feature_names, matrix
 from qa.answer.matching import identifiers
@@ -236,3 +236,12 @@ def test_the_unit_asked_decides_which_figures_can_answer(question, figure, fits)
 def test_a_percentage_answers_a_plain_how_much_only_for_a_share_or_a_change(question, figure, fits):
     (f,) = [f for f in find_figures(figure) if f.kind == "percent"]
     assert kind_fits(analyze(question), f) == fits
+
+
+def test_a_part_of_a_list_that_names_only_its_place_takes_the_first_parts_words():
+    # 芜湖市1148.2亿元 says what it is only through the first part: 地区生产总值
+    s = "分城市看，合肥市一季度实现地区生产总值3012.6亿元，增长6.5%；芜湖市1148.2亿元，增长6.1%。"
+    figs = find_figures(s)
+    zones = {f.text: figure_zones(s, f, figs, (), "", "") for f in figs}
+    assert "地区生产总值" in zones["1148.2亿元"].lead
+    assert zones["3012.6亿元"].lead == "" and zones["6.1%"].lead == ""

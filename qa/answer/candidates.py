@@ -299,6 +299,8 @@ def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) 
             # the words before the list's first figure say what every item is
             first = min(g.start for g in figs if g.start >= c_lo)
             lead = nsent[c_lo:first]
+    if not lead and len(left.strip()) <= 6:
+        lead = _parallel_lead(nsent, f, figs)
     for a, b, lead_end in pairs:
         if f is b:  # "会员数由28.84万人增加到48.74万人": 48.74万人 is also 会员数
             left = nsent[max(c_lo, clause_bounds(nsent, a.start, a.end)[0]):lead_end] + left
@@ -308,6 +310,21 @@ def figure_zones(nsent: str, f: Figure, figs, pairs, before: str, context: str) 
         right = right[:right.index("、")]
     return Zones(left[-10:], right[:10], left, right, lead, clause, segment_of(nsent, f.start, f.end), nsent,
                  before, context)
+
+
+def _parallel_lead(nsent: str, f, figs) -> str:
+    """The words that say what a figure is when its own part of a list of parts (between ；)
+    names only whose it is: 合肥市…实现地区生产总值3012.6亿元，增长6.5%；芜湖市1148.2亿元 — the
+    first part's words before its figure are 芜湖's too."""
+    cut = max(nsent.rfind("；", 0, f.start), nsent.rfind(";", 0, f.start))
+    if cut < 0 or any(cut < g.start < f.start for g in figs):
+        return ""                       # the first part, or not the head figure of its part
+    first_end = min(i for i in (nsent.find("；"), nsent.find(";"), cut) if i >= 0)
+    first = next((g for g in figs if g.end <= first_end), None)
+    if first is None:
+        return ""
+    lo, _ = clause_bounds(nsent, first.start, first.end)
+    return nsent[lo:first.start]
 
 
 # --------------------------------------------------------------------------- names and spans
