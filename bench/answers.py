@@ -7,8 +7,8 @@ before the answer pipeline (commit 66bb663) for the "before" column of bench/RES
 
 Sets:
 - the bundled reports: dev.jsonl and bench/questions/*.jsonl (heldout4 is a blind set);
-- bench/questions/ood and ood2: 16 and 15 news, encyclopedia, web and work-report texts with their
-  blind questions;
+- bench/questions/ood, ood2 and ood3: 16, 15 and 14 news, encyclopedia, web and work-report texts
+  with their blind questions;
 - the held-out part of the texts written for training (bench/training/written*, split by text);
 - reading comprehension, figure questions (a gold with a digit, at most 8 characters): the
   CMRC 2018 trial set (never fitted on), and the held-out articles of CMRC 2018 train and XQuAD
@@ -166,8 +166,10 @@ SETS = {  # name: what it is
     "heldout4": "bench/questions/heldout4.jsonl (blind, never fitted on)",
     "heldout5": "bench/questions/heldout5.jsonl (blind, never fitted on)",
     "heldout6": "bench/questions/heldout6.jsonl (blind, never fitted on)",
+    "heldout7": "bench/questions/heldout7.jsonl (blind, never fitted on)",
     "ood": "bench/questions/ood: 16 news, encyclopedia and web texts (blind, never fitted on)",
     "ood2": "bench/questions/ood2: 15 news, encyclopedia, web and work-report texts (blind, never fitted on)",
+    "ood3": "bench/questions/ood3: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "written_heldout": "bench/training/written, the held-out texts",
     "written2_heldout": "bench/training/written2, the held-out texts",
     "written3_heldout": "bench/training/written3, the held-out texts",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.train import QUESTION_SETS, SHARED, fit_logit, load_groups, project_items, squad_items
+from qa.answer.train import QUESTION_SETS, SET_WEIGHTS, SHARED, fit_logit, load_groups, project_items, squad_items
 
 FOLDS = 5
 
@@ -49,11 +49,13 @@ def _top1(groups, score) -> float:
 
 
 def _lightgbm(train, params):
+    """LambdaRank, each question weighed by its set as in ``qa train`` (SET_WEIGHTS)."""
     import lightgbm as lgb
     X = np.vstack([g.x for g in train])
     y = np.concatenate([g.y for g in train])
+    w = np.concatenate([np.full(len(g.y), SET_WEIGHTS.get(g.item.source, 1.0)) for g in train])
     model = lgb.LGBMRanker(verbose=-1, **params)
-    model.fit(X, y, group=[len(g.y) for g in train])
+    model.fit(X, y, group=[len(g.y) for g in train], sample_weight=w)
     return lambda g: model.predict(g.x)
 
 

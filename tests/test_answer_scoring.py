@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from qa.answer.scoring import Model, WeightsError, load_model, softmax_share
 from qa.answer.train import (DECISION_EXTRA, Group, Item, choose_threshold, decision_features,
                              fit_calibrator, fit_logit, is_right)
 from qa.evaluate import contains
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # --------------------------------------------------------------------------- the weights file
@@ -30,6 +33,10 @@ def test_the_shipped_weights_name_every_feature_and_say_how_they_were_fitted():
     assert "cmrc/fit" in meta["data"]["sources"] and "cmrc/heldout" in meta["data"]["sources"]
     never = " ".join(meta["data"]["never_fitted_on"])
     assert "cmrc2018_trial" in never and "heldout4" in never
+    # every blind set (heldout4 on, ood*) is named as never fitted on
+    blind = [q for q in (ROOT / "bench" / "questions").iterdir()
+             if q.name.startswith("ood") or (q.name.startswith("heldout") and q.stem[7:].isdigit() and int(q.stem[7:]) >= 4)]
+    assert blind and all(f"bench/questions/{q.name}" in meta["data"]["never_fitted_on"] for q in blind)
     for fam, cal in model.calibrators.items():
         assert 0.0 < cal.threshold < 1.0
 
@@ -183,6 +190,26 @@ def test_the_conditional_logit_learns_which_feature_marks_the_answer():
     assert w[0] > 2.0 and abs(w[1]) < 1.0
     top1 = np.mean([g.y[int(np.argmax(g.x @ w))] for g in groups])
     assert top1 > 0.9
+
+
+def test_the_ranking_fit_weighs_each_set_as_set_weights_say():
+    """Two sets that disagree on which feature marks the answer: the one that weighs more (the
+    project's questions against reading comprehension) wins the fit."""
+    rng = np.random.default_rng(2)
+    groups = []
+    for g in range(300):
+        x = rng.random((5, 3))
+        right = int(rng.integers(5))
+        project = g % 3 == 0                  # a third of the questions are the project's
+        x[right, 1 if project else 0] += 1.0
+        y = np.zeros(5)
+        y[right] = 1
+        grp = _group(x, y, f"g{g}")
+        grp.item.source = "project" if project else "cmrc"
+        groups.append(grp)
+    weighted, _ = fit_logit(groups, l2=0.1)
+    plain, _ = fit_logit(groups, l2=0.1, weighted=False)
+    assert weighted[1] > weighted[0] and plain[0] > plain[1]
 
 
 def test_calibrator_and_threshold_reach_the_precision_asked():
