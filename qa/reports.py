@@ -189,6 +189,14 @@ def _cut_dateline(text: str) -> str:
     return _DATELINE.sub("", text, count=1).strip()
 
 
+def _listing(lines: list[str]) -> bool:
+    """Whether short lines are a list that holds facts (额定功率：1250W, - 国内通话：200分钟,
+    1984年　保定市“操作能手”, 5楼 … 2025-05-13 09:02), not a caption or an advert: items
+    (key：value, bullets, numbers) or several figures."""
+    items = sum(1 for ln in lines if re.search(r"[：:]\s*\S", ln) or re.match(r"\s*(?:[-·•*]|\d{1,2}\s*[.、）)])", ln))
+    return items >= 2 or len(re.findall(r"\d", "".join(lines))) >= 4
+
+
 def _ends_sentence(text: str) -> bool:
     t = text.rstrip(_CLOSERS + " ")
     return bool(t) and t[-1] in _SENTENCE_END
@@ -289,7 +297,14 @@ def _classify(blocks: list[_Block]) -> str | None:
             lines = _unique_lines(lines)
             b.repeated_lines = b.text.count("\n") + 1 - len(lines) - sum(
                 1 for ln in b.text.split("\n") if not ln.strip())
-        flat = "".join(ln.rstrip() for ln in lines) if len(lines) > 1 else lines[0]
+        listing = len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text and _listing(lines)
+        if listing:
+            # the items of a list stay apart (额定电压：220V；额定功率：1250W), not glued like
+            # the lines of a paragraph OCR broke
+            flat = "".join(ln + ("" if ln.endswith(("：", ":", "；", ";", "，", ",")) or i == len(lines) - 1 else "；")
+                           for i, ln in enumerate(lines))
+        else:
+            flat = "".join(ln.rstrip() for ln in lines) if len(lines) > 1 else lines[0]
         m = re.match(r"^(#{1,6})\s*(.*)$", flat)
         if m:
             b.markdown, flat = True, m.group(2).strip()
@@ -302,7 +317,7 @@ def _classify(blocks: list[_Block]) -> str | None:
             date = date or f"{y:04d}-{mo:02d}-{d:02d}"
         elif _is_byline(b.text):
             b.kind = "byline"
-        elif len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text:
+        elif len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text and not listing:
             b.kind = "caption"          # a caption or an advert set in short lines
         elif key in seen and len(key) >= 6:
             b.kind = "duplicate"

@@ -105,6 +105,17 @@ def test_a_county_no_gazetteer_knows_is_the_place_of_the_report_its_title_opens_
     assert {p.place for p in r.paragraphs} == {"安吉"}
 
 
+def test_a_list_in_short_lines_is_kept_with_its_items_apart():
+    # a product page's parameters are facts, not a photo caption; an advert's short lines are not
+    raw = ("美的电饭煲 MB-HS4075\n\n【产品参数】\n品牌：美的\n额定电压：220V～50Hz\n额定功率：1250W\n\n"
+           "【费用汇总（2人）】\n租车：2100元\n油费：1250元\n合计：3350元\n\n"
+           "柳州  \n市总工会  \n启动职工  \n技能晋升\n\n正文第一段，全市职工书屋达到1520家。\n")
+    r = parse_report(raw, "page.txt")
+    assert "额定电压：220V～50Hz；额定功率：1250W" in r.text
+    assert "租车：2100元；油费：1250元；合计：3350元" in r.text
+    assert "启动职工" not in r.text and r.dropped.get("caption") == 1
+
+
 def test_sections_name_the_city_or_company_they_are_about():
     r = _seed("001")
     places = {s.place for s in r.sections}
