@@ -42,6 +42,7 @@ from qa.answer.followup import history_questions, rewrite
     ("崔真实有几个孩子？", (), (), "count", "plain", "people"),                 # 2名子女 or 两个
     ("南宁有多少个基层工会？", ("南宁",), (), "count", "plain", "count"),
     ("哪位分析师提到毛利率是关注焦点？", (), (), "name", "plain", None),      # a person, though 率 is named
+    ("幼儿园登记今年几号开始？", (), (), "date", "plain", None),               # a day, not a number of 号
 ])
 def test_what_a_question_asks(question, places, years, asks, form, unit_class):
     q = analyze(question)

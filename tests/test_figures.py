@@ -238,3 +238,16 @@ def test_hours_counted_with_ge_are_a_duration(text, figure, value):
 def test_a_range_with_its_multiplier_on_both_ends_is_one_figure(text, figure, value, value_hi):
     f = next(f for f in find_figures(text) if f.text == figure)
     assert (f.value, f.value_hi) == (value, value_hi)
+
+
+@pytest.mark.parametrize("text, figure, kind, unit", [
+    ("今年好像是4月20号开始登记。", "4月20号", "date", "日"),       # 号 for the day of the month
+    ("地铁5号线开通。", "5号", "count", "号"),                        # a line number stays one
+    ("全文仅85字。", "85字", "count", "字"),
+    ("1250W大功率IH电磁加热。", "1250W", "measure", "瓦"),
+    ("最后实际开了25桌。", "25桌", "count", "桌"),
+    ("文件大小在20KB到80KB之间。", "20KB", "count", "KB"),
+])
+def test_days_written_with_hao_and_everyday_units(text, figure, kind, unit):
+    f = next(f for f in find_figures(text) if f.text == figure)
+    assert (f.kind, f.unit) == (kind, unit)

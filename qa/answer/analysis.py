@@ -148,6 +148,8 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     if asks == "what" and any(re.search(r"哪一?[个位名]" + re.escape(r), text) for r in _roles(text)):
         asks = "name"                      # 哪个记者写的 / 哪位研究员认为…
     unit, unit_class, dimension = _unit(text, asks)
+    if asks == "date":
+        unit = unit_class = None            # 几号开始: a day of the month, not a number of 号
     if asks == "percent" and unit_class not in (None, "percent") and re.search(r"占(?:多少|几)", text):
         asks = "count"                      # 非公企业占多少家: a number of them, not a share
     counted = _counted(text, form, places)
