@@ -162,11 +162,29 @@ _DATE_RE = re.compile(
 _YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
 
 
+def _said_to_be_a_year(norm: str, start: int, end: int) -> bool:
+    """Whether a three-digit N年 at [start, end) is a year by what is around it: 于/在/年号
+    before it (于842年), opening its sentence before a comma (842年，朗达玛…), or one end of a
+    span of years (701年—761年)."""
+    return bool(re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, start - 4):start])
+                or (re.search(r"(?:^|[。；！？\n])\s*$", norm[:start]) and re.match(r"\s*[，,]", norm[end:]))
+                or re.match(r"\s*[-—–－~至]\s*(?:公元)?\d{3,4}\s*年", norm[end:])
+                or _after_a_year(norm, start))
+
+
 def _after_a_year(norm: str, start: int) -> bool:
     """Whether the figure at ``start`` ends a span of years (701年—761年), not of durations
     (用了300年—400年)."""
     lead = re.search(r"\d{3,4}\s*年\s*[-—–－~至]\s*$", norm[:start])
     return bool(lead) and not _YEARS_LONG.search(norm[max(0, lead.start() - 3):lead.start()])
+
+
+def _dates_something(norm: str, start: int, end: int) -> bool:
+    """Whether a span of time at [start, end) dates something rather than being a quantity
+    asked about: 5年来, 5年前的, or the span a figure is counted over (今年前5个月, 按近6个月平均)."""
+    return bool(re.match(r"[前后来间内中里以]", norm[end:end + 1])
+                or re.search(r"(?:^|[^\u4e00-\u9fff]|今年|去年|全年|上半年)(?:前|头|最近|近|过去)$", norm[max(0, start - 4):start])
+                or (norm[start:start + 1] == "近" and re.search(r"[最按在以]$", norm[max(0, start - 1):start])))
 
 
 @dataclass(frozen=True)
@@ -258,11 +276,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         if m.group("y"):
             y = int(m.group("y"))
             era = "公元" in m.group(0) or "西元" in m.group(0)
-            if len(m.group("y")) == 3 and not era and not re.search(r"(?:公元|前|于|在|年号|元年)\D{0,2}$", norm[max(0, m.start() - 4):m.start()]) \
-                    and not (re.search(r"(?:^|[。；！？\n])\s*$", norm[:m.start()]) and re.match(r"\s*[，,]", norm[m.end():])) \
-                    and not re.match(r"\s*[-—–－~至]\s*(?:公元)?\d{3,4}\s*年", norm[m.end():]) \
-                    and not _after_a_year(norm, m.start()):
-                continue  # a three-digit year only where the text says it is one (公元700年, 842年，…, 701年—761年)
+            if len(m.group("y")) == 3 and not era and not _said_to_be_a_year(norm, m.start(), m.end()):
+                continue  # a three-digit year only where the text says it is one
             if y < 1500 and not era and (_YEARS_LONG.search(norm[max(0, m.start() - 3):m.start()])
                                                           or re.match(r"(?:来|前|之久|的历史|历史)", norm[m.end():m.end() + 3])):
                 continue  # 存在了1200年: a span of years
@@ -321,11 +336,9 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         v = parse_number(num)
         if v is None:
             continue
-        v *= mult
+        v *= _MULTIPLIER[m.group("mult1")] if m.group("mult1") else mult
         if unit_text == "个半小时":
             v += 0.5                          # 两个半小时
-        if m.group("mult1"):
-            v = v / mult * _MULTIPLIER[m.group("mult1")]
         v2 = parse_number(m.group("num2")) if m.group("num2") else None
         if v2 is not None:
             v2 *= mult
@@ -350,11 +363,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         elif UNIT_CLASS.get(unit) == "money":
             kind = "money"
         elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪", "工作日") and unit != "":
-            # "5年来", "5年前的": a span of time that dates something, not a quantity asked about
-            # "前5个月，", "按近6个月平均": the span a figure is counted over, not a quantity either
-            kind = "period" if re.match(r"[前后来间内中里以]", norm[end:end + 1]) or \
-                re.search(r"(?:^|[^\u4e00-\u9fff]|今年|去年|全年|上半年)(?:前|头|最近|近|过去)$", norm[max(0, start - 4):start]) or \
-                (norm[start:start + 1] == "近" and re.search(r"[最按在以]$", norm[max(0, start - 1):start])) else "duration"
+            kind = "period" if _dates_something(norm, start, end) else "duration"
         elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "volume", "energy", "power", "speed"):
             kind = "measure"
         elif not unit:
@@ -509,8 +518,17 @@ def figure_place(sentence: str, fig_start: int, passage_place: str | None) -> st
     while k > 0 and re.fullmatch(r"[、和与及]|以及", head[group[k - 1].end:group[k].start]):
         k -= 1
     if k < len(group) - 1:
-        return "、".join(m.name for m in group[k:])
+        return GROUP_JOIN.join(m.name for m in group[k:])
     return mark
+
+
+GROUP_JOIN = "、"     # figure_place names the places a figure belongs to together with it
+
+
+def group_places(place: str | None) -> frozenset[str]:
+    """The places of a figure that belongs to several together (襄阳、宜昌、荆州三市共…), as
+    :func:`figure_place` names them; empty for one place or none."""
+    return frozenset(place.split(GROUP_JOIN)) if place and GROUP_JOIN in place else frozenset()
 
 
 def figure_table(passages) -> list[dict]:

@@ -297,7 +297,8 @@ def _classify(blocks: list[_Block]) -> str | None:
             lines = _unique_lines(lines)
             b.repeated_lines = b.text.count("\n") + 1 - len(lines) - sum(
                 1 for ln in b.text.split("\n") if not ln.strip())
-        listing = len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text and _listing(lines)
+        short_lines = len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text
+        listing = short_lines and _listing(lines)
         if listing:
             # the items of a list stay apart (额定电压：220V；额定功率：1250W), not glued like
             # the lines of a paragraph OCR broke
@@ -317,7 +318,7 @@ def _classify(blocks: list[_Block]) -> str | None:
             date = date or f"{y:04d}-{mo:02d}-{d:02d}"
         elif _is_byline(b.text):
             b.kind = "byline"
-        elif len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text and not listing:
+        elif short_lines and not listing:
             b.kind = "caption"          # a caption or an advert set in short lines
         elif key in seen and len(key) >= 6:
             b.kind = "duplicate"

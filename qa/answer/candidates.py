@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from ..figures import Figure, figure_place, figure_time, find_figures, from_to_pairs
+from ..figures import Figure, figure_place, figure_time, find_figures, from_to_pairs, group_places
 from ..lexicon import find_places, gazetteer, normalize, surnames, word_list
 from ..passages import Passage, split_sentences
 from ..retriever import Hit, place_match
@@ -159,8 +159,8 @@ def figure_place_match(query_places, fplace: str | None, sentence: str) -> float
     if query_places and fplace and fplace not in query_places and any(
             g.contains(qp, fplace) or g.contains(fplace, qp) for qp in query_places):
         return -0.5     # nor the whole province's figure for a city in it (云南全省 for 昆明)
-    if query_places and fplace and "、" in fplace and set(fplace.split("、")) != set(query_places) and \
-            not _RESPECTIVELY.search(sentence):
+    group = group_places(fplace)
+    if query_places and group and group != set(query_places) and not _RESPECTIVELY.search(sentence):
         return -0.5     # 襄阳、宜昌、荆州三市共4870万元: the three's, not 荆州's alone
     if query_places and fplace and fplace not in query_places and fplace in sentence and g.is_place(fplace) \
             and all(g.is_place(qp) for qp in query_places) and not _RESPECTIVELY.search(sentence):

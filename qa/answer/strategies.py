@@ -19,7 +19,7 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from ..figures import Figure, figure_time, find_figures, from_to_pairs
+from ..figures import Figure, figure_time, find_figures, from_to_pairs, group_places
 from ..lexicon import gazetteer, normalize, words
 from ..passages import split_sentences
 from .analysis import Query, item_questions
@@ -350,7 +350,7 @@ class Sum(Strategy):
         """The total the text states for the very places asked (佛山、东莞、中山三市…共培训42.7万人次),
         quoted rather than added up from figures that may overlap or miss a part."""
         answer, c = self.answerer.answer_query(replace(q, form="plain"))
-        if c is not None and c.place and "、" in c.place and set(c.place.split("、")) == set(q.places):
+        if c is not None and group_places(c.place) == set(q.places):
             return answer
         return None
 
