@@ -33,7 +33,7 @@ def parse_chinese_number(text: str) -> float | None:
     if all(ch in _CN_DIGIT for ch in text) and len(text) > 1:
         # digit by digit, as in 二〇〇八
         return float(int("".join(str(_CN_DIGIT[ch]) for ch in text)))
-    total, section, digit = 0, 0, None
+    total, section, digit, last = 0, 0, None, 1
     for ch in text:
         if ch in _CN_DIGIT:
             if digit is not None and _CN_DIGIT[ch] != 0 and digit != 0:
@@ -41,7 +41,7 @@ def parse_chinese_number(text: str) -> float | None:
             digit = _CN_DIGIT[ch]
         elif ch in _CN_SMALL:
             section += (1 if digit is None else digit) * _CN_SMALL[ch]
-            digit = None
+            digit, last = None, _CN_SMALL[ch]
         else:  # 万 / 亿
             unit = _CN_BIG[ch]
             section += digit or 0
@@ -51,7 +51,10 @@ def parse_chinese_number(text: str) -> float | None:
                 total = (total + section) * unit
             else:
                 total += section * unit
-            section, digit = 0, None
+            section, digit, last = 0, None, unit
+    if digit and len(text) > 1 and text[-2] not in "零〇" and last >= 100:
+        # spoken short forms: 一千五 is 1500, 四百二 is 420, 一万一千五 is 11500, 三万二 is 32000
+        digit *= last // 10
     return float(total + section + (digit or 0))
 
 
@@ -99,7 +102,8 @@ UNITS = {
     "架次": ["架次"], "辆次": ["辆次"], "班次": ["班次"], "车次": ["车次"], "航次": ["航次"],
     "架": ["架"], "枚": ["枚"], "栋": ["栋"], "层": ["层"], "套": ["套"], "间": ["间"], "床": ["床"],
     "首": ["首"], "集": ["集"], "卷": ["卷"], "席": ["席"], "班": ["班"], "轮": ["轮"], "片": ["片"],
-    "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["岁"], "周年": ["周年"],
+    "代": ["代"], "门": ["门"], "号": ["号"], "级": ["级"], "倍": ["倍"], "岁": ["周岁", "岁"], "周年": ["周年"],
+    "月龄": ["月龄"],
     "元": ["元", "块钱", "块"], "美元": ["美元"], "欧元": ["欧元"], "日元": ["日元", "日圆"], "港元": ["港元", "港币"],
     "英镑": ["英镑"], "澳元": ["澳元"], "加元": ["加元"], "韩元": ["韩元"], "卢布": ["卢布"], "新台币": ["新台币"],
     "页": ["页"], "千瓦时": ["千瓦时"], "千瓦": ["千瓦"], "兆瓦": ["兆瓦", "MW"],
@@ -133,18 +137,22 @@ _PREFIX_Q = r"约|近|逾|超过|将近|接近|大约|不到|不足|至少|最�
 _SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUM = rf"(?:{_AR}|{ROUGH_CN}|[{CN_NUM}]+)"
-_MULT = "(?:万亿|千万|百万|万|亿|千|百)"
+_MULT = "(?:万亿|千万|百万|万|亿|千(?![卡瓦克米])|百)"   # 800千卡, 5千米: the unit's 千
 
 FIGURE_RE = re.compile(
     rf"(?P<pre>{_PREFIX_Q})?"
     rf"(?P<num>{_NUM})"
     rf"(?P<mult1>{_MULT}(?=\s*[-—–~～至到]\s*(?:{_NUM}){_MULT}))?"     # 5万到8万公里: 万 on both ends
     rf"(?:\s*(?P<sep>[-—–~～至到])\s*(?P<num2>{_NUM}))?"
-    rf"(?P<inf1>多|余)?(?P<mult>{_MULT})?(?P<inf2>多|余)?"
+    rf"(?P<inf1>多|余|(?<=[十百千万0])来(?=\s*(?:{_UNIT_RE})))?(?P<mult>{_MULT})?(?P<inf2>多|余)?"   # 十来天
     rf"(?:\s*(?P<unit>{_UNIT_RE}))?"
     rf"(?P<suf>{_SUFFIX_Q})?"
 )
-_PERCENT_CN = re.compile(rf"百分之(?P<num>{_NUM})")
+_PERCENT_CN = re.compile(rf"(?P<per>[百千])分之(?P<num>{_NUM})")
+# tenths said as 成: 七成 (70%), 七八成, 三成左右; not 一成不变, 七成员
+_TENTHS = re.compile(r"(?<![一二两三四五六七八九十〇零百千万\d.第之])"
+                     r"(?P<num>[一二两三四五六七八九十]|[一二三四五六七八][二三四五六七八九]|\d(?:\.\d)?)成"
+                     r"(?![员立为功绩本果熟长交都效型品就不])(?P<suf>左右|以上|以下|多)?")
 # a race time or a span of clock time: 3分33秒62, 2小时15分
 _CLOCK_RE = re.compile(r"(?:(?P<h>\d{1,3})小时)?(?P<mi>\d{1,3})分(?:钟)?(?P<s>\d{1,2})秒(?P<frac>\d{1,3})?"
                        r"|(?P<h2>\d{1,3})小时(?P<mi2>\d{1,2})分钟?")
@@ -156,7 +164,7 @@ _DATE_RE = re.compile(
     r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
     r"|(?P<ca>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))\s*[-—–~至到]\s*(?:次日|翌日)?"
     r"(?P<cb>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))"
-    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号](?!线)(?:\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?|份|底|初|中旬|上旬|下旬|末)?"
+    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?!龄)(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号](?!线)(?:\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?|份|底|初|中旬|上旬|下旬|末)?"
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：点]\s*(?P<mi>[0-5]\d)\s*分?")
 # "存在了1200年", "近1000年来": a number of years, not a year
 _YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
@@ -233,6 +241,17 @@ def _in_short_quote(text: str, start: int, end: int) -> bool:
     return close >= 0 and close - left <= 12
 
 
+def _spoken_amount(norm: str, m: re.Match) -> bool:
+    """Whether a Chinese numeral without a unit is an amount said the spoken way (一万一千五,
+    四百二, 三万左右): a digit and 百/千/万/亿, ending its clause or followed by 左右/多/来."""
+    num = m.group("num")
+    if m.group("num2") or not re.fullmatch(r"[一二两三四五六七八九][十百千万亿][一二两三四五六七八九十百千万亿零]*", num) \
+            or not re.search(r"[百千万亿]", num):
+        return False
+    return bool(m.group("suf") or m.group("inf1") or m.group("inf2")
+                or not re.match(r"[\u4e00-\u9fff]", norm[m.end():m.end() + 1]))
+
+
 def _minus_before(norm: str, start: int) -> str:
     """The minus sign (or 零下) right before a number at ``start``, "" if none: not the dash of a
     range (55-71) or of a code (A-3)."""
@@ -297,7 +316,16 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
     for m in _PERCENT_CN.finditer(norm):
         v = parse_number(m.group("num"))
         if v is not None:
-            add(Figure(text[m.start():m.end()], m.start(), m.end(), v, "%", "percent"))
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), v / (10 if m.group("per") == "千" else 1),
+                       "%", "percent"))
+
+    for m in _TENTHS.finditer(norm):
+        num = m.group("num")
+        lo = parse_number(num[0]) if len(num) == 2 and not num[0].isdigit() else parse_number(num)
+        hi = parse_number(num[1]) if len(num) == 2 and not num[0].isdigit() else None
+        if lo is not None:
+            add(Figure(text[m.start():m.end()], m.start(), m.end(), lo * 10, "%", "percent", m.group("suf") or "",
+                       hi * 10 if hi is not None else None))
 
     for m in FIGURE_RE.finditer(norm):
         num = m.group("num")
@@ -307,8 +335,9 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         if m.group("pre") and not unit_text and not m.group("mult"):
             start = m.start("num")
         if chinese:
-            # a Chinese numeral is a figure only with a unit (or 万/亿 and a unit)
-            if not unit_text or parse_number(num) is None:
+            # a Chinese numeral is a figure only with a unit (or 万/亿 and a unit), or an amount
+            # said the spoken way at the end of its clause (活动价一万一千五, 花了三万左右)
+            if parse_number(num) is None or not (unit_text or _spoken_amount(norm, m)):
                 continue
             if start > 0 and norm[start - 1] in "第之一上下每同这那该唯统万":
                 continue
@@ -377,17 +406,32 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         f, g = figures[i], figures[i + 1]
         if not f.unit and f.kind == "number" and g.unit and re.fullmatch(r"\s*[、和及与]\s*", norm[f.end:g.start]):
             figures[i] = Figure(f.text, f.start, f.end, f.value, g.unit, g.kind, f.qualifier, f.value_hi)
-    # "25%—33%", "3000元~5000元": a range written with its unit on both ends is one figure
+    # "25%—33%", "3000元至5000元", "20KB到80KB": a range written with its unit on both ends is
+    # one figure (not "由3000元增加到5000元", a change); so is a span of days, "6月7日至6月10日"
     merged: list[Figure] = []
     for g in figures:
         f = merged[-1] if merged else None
+        gap = norm[f.end:g.start] if f is not None else ""
         if f is not None and f.unit and f.unit == g.unit and f.kind == g.kind and f.value_hi is None and \
-                g.value is not None and f.kind in ("percent", "money", "measure", "count") and \
-                re.fullmatch(r"\s*[-—–~～]\s*", norm[f.end:g.start]):
+                g.value is not None and f.kind in ("percent", "money", "measure", "count", "duration") and \
+                (re.fullmatch(r"\s*[-—–~～]\s*", gap) or
+                 re.fullmatch(r"\s*[至到]\s*", gap) and not _FROM_LEAD.search(norm[max(0, f.start - 12):f.start])):
             merged[-1] = Figure(text[f.start:g.end], f.start, g.end, f.value, f.unit, f.kind, f.qualifier, g.value)
+        elif f is not None and f.kind == g.kind == "date" and re.fullmatch(r"\s*[-—–~～至到]\s*", gap):
+            merged[-1] = Figure(text[f.start:g.end], f.start, g.end, f.value, f.unit, f.kind, f.qualifier)
         else:
             merged.append(g)
-    return tuple(merged)
+    out: list[Figure] = []
+    for f in merged:
+        if out and out[-1].start <= f.start and f.end <= out[-1].end:
+            continue                       # the 10 of 6月7日至10日, taken with the span
+        # "6月7日至10日": a span of days in one month
+        tail = re.match(r"\s*[-—–~～至到]\s*(?:3[01]|[12]\d|0?[1-9])\s*[日号]", norm[f.end:])
+        if f.kind == "date" and tail and norm[f.end - 1] in "日号":
+            f = Figure(text[f.start:f.end + tail.end()], f.start, f.end + tail.end(), f.value, f.unit, f.kind,
+                       f.qualifier)
+        out.append(f)
+    return tuple(out)
 
 
 _FROM_TO_GAP = re.compile(r"^\s*[\u4e00-\u9fff]{0,4}?(?:增加|增长|提高|提升|上升|减少|下降|降低|扩大|发展|升|降)?"

@@ -190,3 +190,20 @@ def test_two_things_joined_before_each_are_a_list(text, items):
 ])
 def test_a_street_named_after_a_place_is_no_place(text, places):
     assert analyze(text).places == places
+
+
+@pytest.mark.parametrize("text, asks, unit, unit_class", [
+    ("宁波舟山港12月处理了多少集装箱？", "count", None, None),       # 集 begins a longer word
+    ("这个方子一次能做几个月饼？", "count", "个", "count"),           # 个, not 个月
+    ("图书馆有多少本书？", "count", "本", "count"),                  # a measure word glued to a noun
+    ("签证一般几个工作日出签？", "duration", "工作日", "time"),
+    ("今年放了多少招生名额？", "count", None, None),                 # 名额 is no sum of money
+    ("这个电饭煲的加热功率有多大？", "measure", None, "power"),       # 功率 is watts, not a share
+    ("劳动争议调解成功率是多少？", "percent", "%", "percent"),
+    ("利率3.1%的话月供多少？", "count", None, None),                 # the rate is given, not asked
+    ("新拿的驾照实习期有多长？", "duration", None, "time"),          # a period is long in months
+    ("这条隧道有多长？", "measure", None, "length"),
+])
+def test_what_a_question_measures(text, asks, unit, unit_class):
+    q = analyze(text)
+    assert (q.asks, q.unit, q.unit_class) == (asks, unit, unit_class)

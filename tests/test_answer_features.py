@@ -153,6 +153,8 @@ def test_place_year_period_and_title_features(corpus):
     assert f("place_named", corpus, "南宁有多少个书屋？", "南宁有书屋52个。", "52个") == 1.0
     assert f("year_same", corpus, "2012年有多少会员？", "2012年会员5万人。", "5万人") == 1.0
     assert f("year_unknown", corpus, "2012年有多少会员？", "会员5万人。", "5万人") == 1.0
+    assert f("year_unknown", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2012-05-01") == 0.0
+    assert f("year_unknown", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2008") == 1.0
     assert f("year_of_report", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2012-05-01") == 1.0
     assert f("year_of_report", corpus, "2012年有多少会员？", "会员5万人。", "5万人", date="2008") == -1.0
     assert f("period_fit", corpus, "五年来培训了多少人？", "五年来培训1万人。", "1万人") == 1.0

@@ -226,6 +226,17 @@ def test_calibrator_and_threshold_reach_the_precision_asked():
     assert choose_threshold(p, y, 0.9, np.full(2000, 2.0)) == pytest.approx(t)
 
 
+def test_calibrator_is_fitted_on_scaled_columns_and_returned_for_raw_ones():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-3 * z))).astype(float)
+    small = np.column_stack([z, np.ones(2000)])
+    big = np.column_stack([1000 * z + 50, np.ones(2000)])     # the same signal in other units
+    ws, wb = fit_calibrator(small, y), fit_calibrator(big, y)
+    assert small @ ws == pytest.approx(big @ wb, abs=1e-4)     # the same probabilities
+    assert wb[0] == pytest.approx(ws[0] / 1000, rel=1e-3)
+
+
 def test_decision_features_skip_copies_of_the_winner():
     g = _group(np.zeros((3, len(feature_names()))), [1, 1, 0], "g")
     g.texts = ["5个", "5个", "6个"]

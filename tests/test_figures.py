@@ -27,7 +27,7 @@ def figs(text):
     ("培训职工近两万人次", [("近两万人次", 20000, "人次", "count", "近")]),
     ("年均近百万元", [("近百万元", 1000000, "元", "money", "近")]),
     ("世界十多个国家", [("十多个", 10, "个", "count", "多")]),
-    ("生长于海拔400米至800米的地区", [("400米", 400, "米", "measure", ""), ("800米", 800, "米", "measure", "")]),
+    ("生长于海拔400米至800米的地区", [("400米至800米", 400, "米", "measure", "")]),   # a range, one figure
     ("１２３４５人", [("１２３４５人", 12345, "人", "count", "")]),
 ])
 def test_figures_are_parsed_verbatim_with_their_values(text, expected):
@@ -196,7 +196,7 @@ def test_a_range_with_its_unit_on_both_ends_is_one_figure():
     ("已有800年的历史。", "800年", "duration"),
     ("王维（701年—761年），字摩诘。", "701年", "year"),        # a lifespan
     ("王维（701年—761年），字摩诘。", "761年", "year"),
-    ("前后用了300年—400年。", "400年", "duration"),
+    ("前后用了300年—400年。", "300年—400年", "duration"),     # a range of durations, one figure
     ("建筑面积89平米，套内72平。", "89平米", "measure"),        # 平米 is 平方米
 ])
 def test_a_year_is_told_from_a_span_of_years(text, figure, kind):
@@ -246,8 +246,70 @@ def test_a_range_with_its_multiplier_on_both_ends_is_one_figure(text, figure, va
     ("全文仅85字。", "85字", "count", "字"),
     ("1250W大功率IH电磁加热。", "1250W", "measure", "瓦"),
     ("最后实际开了25桌。", "25桌", "count", "桌"),
-    ("文件大小在20KB到80KB之间。", "20KB", "count", "KB"),
+    ("文件大小在20KB到80KB之间。", "20KB到80KB", "count", "KB"),
 ])
 def test_days_written_with_hao_and_everyday_units(text, figure, kind, unit):
     f = next(f for f in find_figures(text) if f.text == figure)
     assert (f.kind, f.unit) == (kind, unit)
+
+
+@pytest.mark.parametrize("text, figure, value", [
+    ("婚纱照活动价一万一千五，", "一万一千五", 11500),     # spoken short forms
+    ("打疫苗加体检一共花了四百二。", "四百二", 420),
+    ("一年下来花了三万左右。", "三万左右", 30000),
+    ("报名费一千五。", "一千五", 1500),
+    ("讲一千零一夜的故事。", None, None),                   # a numeral inside a name
+    ("万一出事怎么办？", None, None),
+    ("三百六十行，行行出状元。", None, None),
+])
+def test_amounts_said_the_spoken_way(text, figure, value):
+    got = [(f.text, f.value) for f in find_figures(text) if f.kind == "number"]
+    assert got == ([(figure, value)] if figure else [])
+
+
+def test_spoken_numerals_read_the_last_digit_by_the_unit_before_it():
+    from qa.figures import parse_chinese_number as p
+    assert [p(t) for t in ("一万一千五", "四百二", "三万二", "一亿五", "十五", "一百零八", "一千零五", "五")] == \
+        [11500, 420, 32000, 150000000, 15, 108, 1005, 5]
+
+
+@pytest.mark.parametrize("text, figure, value, value_hi", [
+    ("常温时的七成左右。", "七成左右", 70, None),             # tenths said as 成
+    ("救回率能有七八成。", "七八成", 70, 80),
+    ("每天收取千分之一的违约金。", "千分之一", 0.1, None),
+])
+def test_shares_said_in_words(text, figure, value, value_hi):
+    (f,) = find_figures(text)
+    assert (f.text, f.kind, f.value, f.value_hi) == (figure, "percent", pytest.approx(value), value_hi)
+
+
+@pytest.mark.parametrize("text", ["一成不变。", "七成员工到场。", "第一成绩。"])
+def test_cheng_that_is_no_share(text):
+    assert not [f for f in find_figures(text) if f.kind == "percent"]
+
+
+@pytest.mark.parametrize("text, figure, kind, unit", [
+    ("热量大约在750到800千卡之间。", "750到800千卡", "measure", "千卡"),   # 千 of 千卡, not ×1000
+    ("雨前茶价格为每斤1000元至2000元。", "每斤1000元至2000元", "money", "元"),
+    ("卡了十来天没掉秤。", "十来天", "duration", "天"),
+    ("领养人需年满22周岁。", "22周岁", "count", "岁"),
+    ("狂犬疫苗在3月龄以上打。", "3月龄以上", "count", "月龄"),
+    ("装机功率13200千瓦。", "13200千瓦", "measure", "千瓦"),
+])
+def test_ranges_approximations_and_ages(text, figure, kind, unit):
+    f = next(f for f in find_figures(text) if f.text == figure)
+    assert (f.kind, f.unit) == (kind, unit)
+
+
+def test_a_change_from_one_figure_to_another_is_no_range():
+    assert [f.text for f in find_figures("人均收入由5万元增加到8万元。")] == ["5万元", "8万元"]
+    assert [f.text for f in find_figures("会员从3590家到9174家。")] == ["3590家", "9174家"]
+
+
+@pytest.mark.parametrize("text, figure", [
+    ("考试时间为6月7日至10日。", "6月7日至10日"),
+    ("填报时间为7月3日8时至7月5日18时。", "7月3日8时至7月5日18时"),
+    ("最佳季节是9月到10月。", "9月到10月"),
+])
+def test_a_span_of_days_is_one_date(text, figure):
+    assert [f.text for f in find_figures(text) if f.kind == "date"] == [figure]

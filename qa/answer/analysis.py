@@ -103,7 +103,7 @@ _PEOPLE = re.compile(r"(?:职工|工人|会员|员工|人员|农民工|劳模|�
 _UNIT_AFTER_Q = re.compile(r"(?:多少|几)(?:万|亿)?(?:个(?=小时|钟头|星期|礼拜))?(" + _UNIT_RE + r"|[^\s，。？?的了])")
 _DIMENSION = {"高": "length", "远": "length", "长": "length", "深": "length", "宽": "length", "大": None,
               "重": "weight", "久": "time", "快": "speed"}
-_MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|额|收入|产值|利润|效益|投资|补贴|津贴|金|元|费|工资|薪|价|价格|票价|成本)$")
+_MONEY_WORDS = re.compile(r"(?:钱|资金|金额|经费|款|(?<!名)额|收入|产值|利润|效益|投资|补贴|津贴|金|元|费|工资|薪|价|价格|票价|成本)$")
 _PERIOD = re.compile(r"(?:五|5|三|3|十|10)年(?:来|间|中)|近年来|这些年|过去\d+年")
 _COUNTED_CUT = (r"[的了呢吗？?在被为对向从到和及与、]|参加|参与|获得|获|提供|组建|建立|成立|实现|从事|开展|"
                 r"进行|加入|接受|享受|得到|通过|完成|举办|签订|覆盖|涵盖|是|有")
@@ -260,7 +260,7 @@ def _asks(text: str) -> tuple[str, bool]:
         return "name", False                 # 哪位分析师提到毛利率…: a person, though 率 is named
     for section, asks in (("percent", "percent"), ("date", "date"), ("name", "name"), ("place", "place"),
                           ("ordinal", "ordinal"), ("count", "count"), ("list", "list"), ("what", "what")):
-        if has(section, text):
+        if has(section, _NOT_A_SHARE.sub(" ", text) if section == "percent" else text):
             if asks == "what" and re.search(r"(?:哪个|哪家|哪所)(?:单位|公司|企业|机构|组织|部门|学校|医院|集团|协会)", text):
                 return "org", False
             if asks == "percent" and re.search(r"(?:率|比例|比重)", text) and not re.search(r"多少|几|是|为|达|怎|如何|哪|吗", text):
@@ -280,6 +280,11 @@ def _asks(text: str) -> tuple[str, bool]:
     return "count", True
 
 
+# 率 that is no share (功率 is watts, 汇率 a price), and a rate the question itself states
+# (利率3.1%的月供多少 asks the instalment): neither makes a question ask a percentage
+_NOT_A_SHARE = re.compile(r"(?<!成)功率|频率|汇率|速率|分辨率|帧率|码率|[\u4e00-\u9fff]{0,3}率\s*(?:为|是)?\s*\d+(?:\.\d+)?\s*[%％]")
+
+
 def _attribute(text: str) -> tuple[str, str | None] | None:
     """The attribute a question names last (销量, 开始时间, 人口), as (asks, unit class)."""
     table = attributes()
@@ -291,11 +296,30 @@ def _attribute(text: str) -> tuple[str, str | None] | None:
     return best[1] if best else None
 
 
+def _asked_unit(text: str) -> str | None:
+    """The measure word right after 多少/几 (its canonical unit): the longest spelling known,
+    unless a longer word begins in it (多少集装箱 asks no 集; 几个月饼 asks 个, not 个月)."""
+    m = _UNIT_AFTER_Q.search(text)
+    if not m:
+        return None
+    at = m.start(1)
+    bounds, i = [], 0
+    for token in tokenizer().lcut(text, HMM=False):     # dictionary words only (not 名跑者)
+        bounds.append((i, i + len(token)))
+        i += len(token)
+    for spelling in sorted((s for s in _UNIT_OF if text.startswith(s, at)), key=len, reverse=True):
+        end = at + len(spelling)
+        # the word that runs across its end, begun inside it (月饼) or a long one (集装箱); not
+        # 本书 or 台车, a measure word glued to a short noun
+        inside = any(a < end < b and (a > at or b - a >= 3) for a, b in bounds if a >= at)
+        if not inside:
+            return _UNIT_OF[spelling]
+    return None
+
+
 def _unit(text: str, asks: str) -> tuple[str | None, str | None, str | None]:
     unit = unit_class = None
-    m = _UNIT_AFTER_Q.search(text)
-    if m and m.group(1) in _UNIT_OF:
-        unit = _UNIT_OF[m.group(1)]
+    unit = _asked_unit(text)
     m2 = re.search(r"多([大高远长重久深宽快])", text)
     dimension = m2.group(1) if m2 else None
     if unit:
@@ -304,8 +328,8 @@ def _unit(text: str, asks: str) -> tuple[str | None, str | None, str | None]:
         unit, unit_class = "%", "percent"
     elif dimension and _DIMENSION.get(dimension):
         unit_class = _DIMENSION[dimension]
-        if dimension == "长" and re.search(r"多长时间|多长时候", text):
-            unit_class = "time"
+        if dimension == "长" and re.search(r"多长时间|多长时候|(?:期|时间|时长|年限|寿命|假|疗程)(?:有|是|为)?(?:大概|大约)?多长", text):
+            unit_class = "time"             # 实习期有多长: months, not metres
     return unit, unit_class, dimension
 
 

@@ -638,8 +638,9 @@ def year_same(q: Query, c: Candidate, ctx: Context) -> float:
 
 @feature
 def year_unknown(q: Query, c: Candidate, ctx: Context) -> float:
-    """A year is asked and the text gives none for the figure."""
-    return 1.0 if q.years and c.year is None else 0.0
+    """A year is asked and neither the text nor the report's date gives it for the figure (a
+    report dated the year asked speaks of that year: :func:`year_of_report`)."""
+    return 1.0 if q.years and c.year is None and year_of_report(q, c, ctx) <= 0 else 0.0
 
 
 @feature
