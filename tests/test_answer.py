@@ -415,3 +415,13 @@ def test_the_earlier_value_of_a_from_to_pair_is_not_how_many_there_are(tmp_path)
     assert not ans.found or "60.65万人" in ans.short
     ans = a.ask("柳州工会会员原来有多少？")
     assert not ans.found or "60.65万人" in ans.short
+
+
+def test_a_total_the_text_states_answers_a_question_that_asks_for_one(tmp_path):
+    a = assistant_over(tmp_path, {
+        "a.txt": "南通市总工会工作报告\n\n三年来，市总工会帮助困难企业清欠医药费，共退还职工医药费4000多万元。"
+                 "市总和市委组织部联合开展结对帮扶活动。\n",
+    })
+    ans = a.ask("南通三年里一共给职工退还了多少医药费？")
+    assert ans.found and "4000多万元" in ans.short                   # quoted, nothing added up
+

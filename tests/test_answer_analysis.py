@@ -207,3 +207,14 @@ def test_a_street_named_after_a_place_is_no_place(text, places):
 def test_what_a_question_measures(text, asks, unit, unit_class):
     q = analyze(text)
     assert (q.asks, q.unit, q.unit_class) == (asks, unit, unit_class)
+
+
+@pytest.mark.parametrize("text, form, asks", [
+    ("结对帮扶活动是市总和哪些单位联合开展的？", "plain", "list"),   # 市总 and 和, not 总和
+    ("这家公司是由哪两家单位共同打造的？", "plain", "other"),        # who, not how many in all
+    ("桂林哪一年在全区率先开展大病互助？", "plain", "date"),          # 率先 is no rate
+    ("内江和南充的基层工会一共有多少个？", "sum", "count"),
+])
+def test_sums_are_asked_with_how_many(text, form, asks):
+    q = analyze(text)
+    assert (q.form, q.asks) == (form, asks)

@@ -223,6 +223,9 @@ def test_identifiers_name_numbered_things_in_one_form(text, expected):
     ("南宁有多少个基层工会？", "会员2000名", False),    # 个 of organisations: 名 does not
     ("南宁有多少个基层工会？", "基层工会8019个", True),
     ("每一集有多少分钟？", "片长约60分钟", True),
+    ("水电站去年发电量是多少？", "发电量624亿度", True),          # 度 of electricity is a kWh
+    ("水电站去年发电量是多少？", "发电量624亿千瓦时", True),
+    ("水电站去年发电量是多少？", "装机1600万千瓦", False),
 ])
 def test_the_unit_asked_decides_which_figures_can_answer(question, figure, fits):
     (f,) = find_figures(figure)

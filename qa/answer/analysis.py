@@ -90,7 +90,9 @@ _COMPARE = re.compile(_WHICH + r".{0,20}?(?:更|最|比较|较)?(?:多|少|高|�
                       + _WHICH + r".{0,20}?(?:更|最)(?:多|少|高|低|大|小|长|短)|"
                       r"谁.{0,10}(?:更|最)(?:多|少|高|低|大|小)|"
                       r"(?:是不是|是否)?(?<![占])比(?![多例重率较赛武])[^？?]{1,16}(?:多|少|高|低|大|小)(?:吗|么|呢)?[？?]*\s*$")
-_SUM_COUNTED = re.compile(r"(?:两|二|三|四|几)(?:场|个|项|次|家|所|届|类|批|天|年|月)[^，,。？?]{0,30}(?:一共|总共|共计|总计|共)")
+_SUM_COUNTED = re.compile(r"(?:两|二|三|四|几)(?:场|个|项|次|家|所|届|类|批|天|年|月)[^，,。？?]{0,30}(?:一共|总共|共计|总计|共(?!同))")
+# 总和 that is 市总 (the city's federation of trade unions) and 和
+_NOT_A_SUM = re.compile(r"(?<=[市县区省])总和")
 _ITEM_JOIN = re.compile(r"[和与及、跟同]")
 _QUESTION_WORDS = re.compile(r"第几[名位届次个张]?|占比|所占比例|比例|比重|百分比|多少|几|哪些|哪个|哪一?年|哪一天|哪天|"
                              r"什么时候|何时|谁|什么|是否|吗|呢|请问|怎样|如何|多[大高远长重久深宽快]")
@@ -220,8 +222,9 @@ def wh_context(text: str) -> tuple[str, str]:
 def _form(text: str, places: list[str]) -> str:
     if _TREND.search(text):
         return "trend"
-    if has("sum", text) or (_SUM_COUNTED.search(text) and not re.search(r"分别", text)):
-        return "sum"
+    if (has("sum", _NOT_A_SUM.sub(" ", text)) or (_SUM_COUNTED.search(text) and not re.search(r"分别", text))) \
+            and re.search(r"多少|几|总数|总量|总额", text):
+        return "sum"                            # (哪两家单位共同打造 asks who, adds nothing)
     if _DIFFERENCE.search(text):
         return "difference"
     if _COMPARE.search(text) and (len(places) >= 2 or re.search(r"比", text) or _ITEM_JOIN.search(text)):
@@ -282,7 +285,7 @@ def _asks(text: str) -> tuple[str, bool]:
 
 # 率 that is no share (功率 is watts, 汇率 a price), and a rate the question itself states
 # (利率3.1%的月供多少 asks the instalment): neither makes a question ask a percentage
-_NOT_A_SHARE = re.compile(r"(?<!成)功率|频率|汇率|速率|分辨率|帧率|码率|[\u4e00-\u9fff]{0,3}率\s*(?:为|是)?\s*\d+(?:\.\d+)?\s*[%％]")
+_NOT_A_SHARE = re.compile(r"(?<!成)功率|频率|汇率|速率|率先|率领|分辨率|帧率|码率|[\u4e00-\u9fff]{0,3}率\s*(?:为|是)?\s*\d+(?:\.\d+)?\s*[%％]")
 
 
 def _attribute(text: str) -> tuple[str, str | None] | None:

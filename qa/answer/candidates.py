@@ -136,6 +136,8 @@ def unit_fits(q: Query, f: Figure) -> bool:
         return fclass == "people" or not f.unit or f.unit == "个"  # 几个孩子: 2名子女, 两个
     if q.unit_class == "speed" and fclass == "length":
         return True                      # 时速350公里
+    if q.unit_class == "energy" and f.unit == "度":
+        return True                      # 发电量600亿度: 度 is a kilowatt-hour
     if q.unit_class and q.unit_class != "count":
         return fclass == q.unit_class or not f.unit
     if not f.unit:

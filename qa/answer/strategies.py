@@ -342,6 +342,9 @@ class Sum(Strategy):
         if decision.best is None:
             return self._missing(q)
         parts = list_mates(decision.best.candidate)
+        if len(parts) < 2 and decision.found and _STATES_TOTAL.search(decision.best.candidate.zones.left):
+            # 三年来共退还医药费4000多万元: the text states the total asked; quoted, not added
+            return self.answerer.answer_query(replace(q, form="plain"))[0]
         if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
             return self._missing(q)
         return sum_answer(q, parts)
@@ -358,6 +361,10 @@ class Sum(Strategy):
         what = "、".join(items or q.places)
         head = say("sum_missing", what=what)
         return Answer(False, "", head, kind="compute", head=head, reason="sum")
+
+
+# the words by which a text states a total before its figure (共接待4393件, 累计培训, 合计)
+_STATES_TOTAL = re.compile(r"共(?!同)|合计|累计|总计|总数|总额")
 
 
 def list_mates(c: Candidate) -> list[Candidate]:
