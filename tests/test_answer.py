@@ -425,3 +425,28 @@ def test_a_total_the_text_states_answers_a_question_that_asks_for_one(tmp_path):
     ans = a.ask("南通三年里一共给职工退还了多少医药费？")
     assert ans.found and "4000多万元" in ans.short                   # quoted, nothing added up
 
+
+
+def test_the_top_of_a_list_the_text_gives(tmp_path):
+    a = assistant_over(tmp_path, {
+        "a.txt": "东坪区上半年就业工作报告\n\n上半年东坪区新增城镇就业8640人。分街道看，新增就业东坪街道1860人；"
+                 "南苑街道1520人；清河街道1340人；高新街道2210人；滨江街道1710人。\n",
+        "b.txt": "鑫源水务年度报告\n\n各分公司供水量完成情况如下：\n城东分公司  1.12亿立方米  同比增长4.1%\n"
+                 "城西分公司  0.94亿立方米  同比增长1.9%\n江北分公司  0.87亿立方米  同比增长5.6%\n",
+    })
+    ans = a.ask("东坪区上半年哪个街道新增就业最多？")
+    assert ans.found and ans.short == "高新街道，2210人" and "1860人" in ans.text
+    assert ans.citations[0].source == "a.txt"
+    ans = a.ask("东坪区新增就业最少的是哪个街道？")
+    assert ans.found and ans.short == "清河街道，1340人"
+    ans = a.ask("鑫源水务哪个分公司供水量最多？")                   # a table in columns
+    assert ans.found and ans.short == "城东分公司，1.12亿立方米"
+    assert not a.ask("东坪区哪个乡镇新增就业最多？").found            # the list is of 街道
+
+
+def test_figures_that_make_no_list_of_like_things_crown_nothing(tmp_path):
+    a = assistant_over(tmp_path, {
+        "a.txt": "沧临市总工会工作报告\n\n全年新发展会员5.3万人，其中新就业形态劳动者1.87万人。\n",
+    })
+    assert not a.ask("沧临列出来的区县里新发展会员最少的是哪个？").found
+    assert not a.ask("沧临哪一类新发展会员最少？").found              # 会员 and 劳动者 are no list

@@ -218,3 +218,13 @@ def test_what_a_question_measures(text, asks, unit, unit_class):
 def test_sums_are_asked_with_how_many(text, form, asks):
     q = analyze(text)
     assert (q.form, q.asks) == (form, asks)
+
+
+@pytest.mark.parametrize("text, form", [
+    ("东坪区上半年哪个街道新增就业最多？", "most"),
+    ("东坪区新增就业最少的是哪个街道？", "most"),
+    ("泸州、内江、南充三个市，哪个的工会会员最多？", "compare"),     # the places are named
+    ("哪个市的职工书屋多？", "plain"),                              # no 最: not the top of a list
+])
+def test_the_top_of_a_list_is_asked_with_zui(text, form):
+    assert analyze(text).form == form

@@ -116,6 +116,15 @@ def test_a_list_in_short_lines_is_kept_with_its_items_apart():
     assert "启动职工" not in r.text and r.dropped.get("caption") == 1
 
 
+def test_the_rows_of_a_table_set_out_in_columns_stay_apart():
+    raw = ("集团年度报告\n\n全年完成供水总量3.86亿立方米，同比增长3.4%。\n各分公司供水量完成情况如下：\n"
+           "城东分公司  1.12亿立方米  同比增长4.1%\n城西分公司\t0.94亿立方米\t同比增长1.9%\n"
+           "江北分公司  0.87亿立方米  同比增长5.6%\n全年新建供水管网216\n公里。\n")
+    r = parse_report(raw, "water.txt")
+    assert "同比增长4.1%；城西分公司 0.94亿立方米 同比增长1.9%；江北分公司" in r.text
+    assert "如下：城东分公司" in r.text and "216公里" in r.text      # a line OCR broke is still glued
+
+
 def test_sections_name_the_city_or_company_they_are_about():
     r = _seed("001")
     places = {s.place for s in r.sections}

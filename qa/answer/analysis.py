@@ -23,7 +23,7 @@ from ..lexicon import (MAX_QUESTION_CHARS, alternation, attributes, bare_years, 
 
 ASKS = ("count", "amount", "percent", "measure", "date", "duration", "name", "org", "ordinal", "list",
         "what", "place", "other")
-FORMS = ("plain", "compare", "trend", "difference", "sum", "several")
+FORMS = ("plain", "compare", "most", "trend", "difference", "sum", "several")
 MEASURES = ("length", "area", "weight", "speed", "time", "energy", "power")
 
 
@@ -64,6 +64,8 @@ class Query:
         """The answer's kind as replies report it: the form, or what is asked for a plain one."""
         if self.form in ("difference", "sum"):
             return "compute"
+        if self.form == "most":
+            return "compare"
         return self.asks if self.form == "plain" else self.form
 
 
@@ -90,6 +92,8 @@ _COMPARE = re.compile(_WHICH + r".{0,20}?(?:更|最|比较|较)?(?:多|少|高|�
                       + _WHICH + r".{0,20}?(?:更|最)(?:多|少|高|低|大|小|长|短)|"
                       r"谁.{0,10}(?:更|最)(?:多|少|高|低|大|小)|"
                       r"(?:是不是|是否)?(?<![占])比(?![多例重率较赛武])[^？?]{1,16}(?:多|少|高|低|大|小)(?:吗|么|呢)?[？?]*\s*$")
+_MOST_OF_LIST = re.compile(r"(?:哪(?:个|一个|家|座|所|项|种|块|类|条|支|些)|谁)[^，,。？?]{0,16}?最(?:多|少|高|低|大|小|快|慢|长|短)|"
+                           r"最(?:多|少|高|低|大|小|快|慢|长|短)的?(?:是|为|属)?(?:哪|谁)")
 _SUM_COUNTED = re.compile(r"(?:两|二|三|四|几)(?:场|个|项|次|家|所|届|类|批|天|年|月)[^，,。？?]{0,30}(?:一共|总共|共计|总计|共(?!同))")
 # 总和 that is 市总 (the city's federation of trade unions) and 和
 _NOT_A_SUM = re.compile(r"(?<=[市县区省])总和")
@@ -142,7 +146,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     period = m.group(0) if m else None
     form = _form(text, found_places)
     asks, keyword = _asks(text)
-    if form in ("compare", "sum", "difference", "trend") and asks in ("what", "other", "list", "org", "place"):
+    if form in ("compare", "most", "sum", "difference", "trend") and asks in ("what", "other", "list", "org", "place", "name"):
         asks = "count"                      # 哪个市的职工书屋多: the figures are what is compared
     if asks in ("what", "other") and re.search(r"(?:叫什么|是哪位|是什么人|叫啥)(?:名字)?[？?]?\s*$", text) and (
             _roles(text) or _PERSON_BEFORE.search(text)):
@@ -150,6 +154,8 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
     if asks == "what" and any(re.search(r"哪一?[个位名]" + re.escape(r), text) for r in _roles(text)):
         asks = "name"                      # 哪个记者写的 / 哪位研究员认为…
     unit, unit_class, dimension = _unit(text, asks)
+    if form == "most":
+        unit = unit_class = None            # 几个点名的区县里…哪个最多: 个 counts the list, not the figure
     if asks == "date":
         unit = unit_class = None            # 几号开始: a day of the month, not a number of 号
     if asks == "percent" and unit_class not in (None, "percent") and re.search(r"占(?:多少|几)", text):
@@ -189,12 +195,12 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
               period=period, roles=(_roles(text) or _speaker(text)) if asks == "name" else (), keyword=keyword,
               date_grain=("year" if has("date_year", text) else "day" if re.search(r"哪一?天|几号|几月|哪个月|日期", text)
                           else None) if asks == "date" else None,
-              more=_more(text) if form == "compare" else None,
+              more=_more(text) if form in ("compare", "most") else None,
               yesno=form == "compare" and has("yesno", text),
               past=has("past", text))
     before, after = wh_context(text)
     q = replace(q, terms=tuple(content_terms(text, q)), before_wh=before, after_wh=after)
-    if form in ("trend", "difference", "compare", "sum"):
+    if form in ("trend", "difference", "compare", "most", "sum"):
         # the words that ask for the change or the comparison are not in the answer's sentence
         change = set(word_sections("question_words.txt")["change"])
         q = replace(q, terms=tuple(t for t in q.terms if t not in change))
@@ -229,6 +235,8 @@ def _form(text: str, places: list[str]) -> str:
         return "difference"
     if _COMPARE.search(text) and (len(places) >= 2 or re.search(r"比", text) or _ITEM_JOIN.search(text)):
         return "compare"
+    if _MOST_OF_LIST.search(text) and len(places) < 2:
+        return "most"                           # 哪个街道新增就业最多: the top of a list the text gives
     if has("several", text) and re.search(r"多少|几|是什么|哪", text):
         return "several"
     if re.search(r"各[^级地类种界项方部个位样式自]", text) and "、" in text and re.search(r"多少|几", text):
@@ -340,7 +348,7 @@ def _counted(text: str, form: str, places: frozenset[str]) -> str | None:
     """The noun counted: 哪个市的工会会员更多, 会员数由多少增加到多少; 多少名职工 → 职工; or the
     noun before 有多少 (…的职工有多少)."""
     counted = None
-    if form in ("compare", "trend"):
+    if form in ("compare", "most", "trend"):
         m = re.search(r"([\u4e00-\u9fff]{2,12}?)(?:总数|人数|数量|数|总量)?(?:的)?(?:更|最|由多少|从多少|历年|变化|趋势)", text)
         if m:
             found = [w for w in words(m.group(1)) if len(w) >= 2 and not gazetteer().is_place(w.rstrip("市省"))]

@@ -3,6 +3,7 @@ of :class:`~qa.answer.pipeline.Answerer` (``answer_query``, ``rank``, ``best``):
 
 - :class:`Plain`: one figure, date or name.
 - :class:`Compare`: two or more places (哪个市…更多/最多, A是不是比B多).
+- :class:`Most`: the top of a list the text gives (哪个街道新增就业最多).
 - :class:`Trend`: a figure from one value to another (由多少到多少), or over the reports' years.
 - :class:`Difference`: A比B多多少, or the change a 由…到… pair states (增加了多少).
 - :class:`Sum`: figures added up (加起来、合计、一共), over places or over a list (分别…和…).
@@ -37,7 +38,7 @@ _THAN = re.compile(r"^(.{2,}?)比(?![例重率较赛武])(.{2,}?)(?:多|高|少|
 
 def strategy_for(q: Query, answerer) -> "Strategy":
     """The strategy for the form of ``q``."""
-    return {"compare": Compare, "trend": Trend, "difference": Difference, "sum": Sum,
+    return {"compare": Compare, "most": Most, "trend": Trend, "difference": Difference, "sum": Sum,
             "several": Several}.get(q.form, Plain)(answerer)
 
 
@@ -134,6 +135,153 @@ class Compare(Strategy):
         lines += quote
         text = enforce_verbatim(lines, [c.passage.text + "\n" + (c.passage.date or "") for _, c in have])
         return Answer(True, short, text, tuple(cites), kind="compare", table=rows, head=head)
+
+
+class Most(Strategy):
+    """哪个街道新增就业最多 with no place named: the figure asked is found as a plain question,
+    then the list it stands in (东坪街道1860人；南苑街道1520人；…), one item per part of the
+    text, each named by the words before it; the largest (or smallest) wins. The list is taken
+    from the best of the first three candidates that stands in one whose items are of the kind
+    asked (哪个街道: 街道), or, when no kind is named, end alike (第一产业/第二产业); refused when
+    none does, or when even the best candidate is far from sure."""
+
+    def answer(self, q: Query) -> Answer:
+        decision, ranking = self.answerer.best(replace(q, form="plain"))
+        if ranking is None or decision.best is None or decision.probability < 0.5 * decision.threshold:
+            return self._missing(q)
+        kind = _asked_kind(q.text)
+        for scored in ranking.ranked[:3]:
+            c = scored.candidate
+            items = list_items(c) if c.figure is not None else []
+            if _alike(items, kind):
+                break
+        else:
+            return self._missing(q)
+        more = q.more is not False
+        ordered = sorted(items, key=lambda it: it[1].value, reverse=more)
+        (winner, wf), second = ordered[0], ordered[1][1]
+        listed = "；".join(f"{label} {f.text}" for label, f in items)
+        if wf.value == second.value:
+            head = say("compare_tie", items=listed)
+            short = "相同，" + wf.text
+        else:
+            head = say("compare_most" if more else "compare_least", winner=winner, items=listed)
+            short = f"{winner}，{wf.text}"
+        first, last = min(f.start for _, f in items), max(f.end for _, f in items)
+        quote = _quote_span(c.passage.text, first, last)
+        lines = [head, say("quote", quote=quote), source_line(c.passage)]
+        text = enforce_verbatim(lines, [c.passage.text])
+        rows = tuple(row(c, f) for _, f in items)
+        return Answer(True, short, text, (citation(c),), kind="compare", table=rows, head=head)
+
+    def _missing(self, q: Query) -> Answer:
+        head = say("most_missing")
+        return Answer(False, "", head, kind="compare", head=head, reason="compare")
+
+
+# the parts of a text that hold one item of a list each: between ；, 、, 。 and line ends
+_ITEM_PART = re.compile(r"[^；;、。\n]+")
+_ITEM_LEAD = re.compile(r"^(?:其中|分别|分别为|包括|另有|全年|上半年|共|有|为)+")
+
+
+def list_items(c: Candidate) -> list[tuple[str, Figure]]:
+    """The list ``c``'s figure stands in, as (the words naming an item, its figure), the figure
+    taken from each part at the place ``c``'s takes in its own (the second percentage of a part
+    when ``c`` is its part's second); [] when ``c`` stands in no list, or when a part next to
+    it holds such a figure but no words naming it (a list read in part could crown the wrong
+    item). Figures carry offsets in the passage text."""
+    f, text = c.figure, c.passage.text
+    at = c.sent_start + c.span[0]
+    parts = [m.span() for m in _ITEM_PART.finditer(text)]
+    k = next((i for i, (a, b) in enumerate(parts) if a <= at < b), None)
+    if k is None:
+        return []
+    lo, hi = parts[k]
+    if sum(g.unit == f.unit and g.kind == f.kind for g in find_figures(text[lo:hi])) >= 2:
+        # 其中第一产业增加值41.2亿元，第二产业增加值158.7亿元…: the list is this part's, by commas
+        parts = [(lo + m.start(), lo + m.end()) for m in re.finditer(r"[^，,]+", text[lo:hi])]
+        k = next(i for i, (a, b) in enumerate(parts) if a <= at < b)
+
+    def item(i: int, nth: int | None = None):
+        """(label, figure, its place among its part's figures of that kind), None when the part
+        holds no such figure, () when it holds one with no words naming it."""
+        a, b = parts[i]
+        figs = find_figures(text[a:b])
+        same = [g for g in figs if g.unit == f.unit and g.kind == f.kind]
+        if nth is None:
+            nth = next((j for j, g in enumerate(same) if a + g.start == at), None)
+        if nth is None or nth >= len(same):
+            return None
+        g = same[nth]
+        # the words before the part's first figure (第一产业增加值98.3亿元，同比增长3.2%), or
+        # before this one when the part opens with another (5公里迷你跑5000人)
+        head = text[a:a + figs[0].start] if figs[0].start > 0 else text[a:a + g.start]
+        label = _ITEM_LEAD.sub("", re.split(r"[，,：:]", head)[-1].strip(" \t（）()“”\""))
+        if not label or len(label) > 15 or any(h.unit == f.unit and h.kind == f.kind for h in find_figures(label)):
+            return ()
+        return label, replace(g, start=a + g.start, end=a + g.end), nth
+
+    own = item(k)
+    if not own:
+        return []
+    found = [own]
+    for step in (-1, 1):
+        i = k + step
+        while 0 <= i < len(parts):
+            if "。" in text[min(parts[i][1], parts[i - step][1]):max(parts[i][0], parts[i - step][0])]:
+                break                     # a list ends with its sentence
+            it = item(i, own[2])
+            if it is None:
+                break
+            if it == ():
+                return []
+            if step < 0:
+                found.insert(0, it)
+            else:
+                found.append(it)
+            i += step
+    labels = [label for label, _, _ in found]
+    if len(set(labels)) < len(labels):
+        return []
+    return [(label, g) for label, g, _ in found]
+
+
+# the kind of thing a list question asks for (哪个街道…最多: 街道), and how an item says it is one
+_KINDS = ("街道", "乡镇", "区县", "县区", "县市", "市县", "城市", "片区", "分公司", "公司", "企业", "单位", "部门",
+          "学校", "医院", "项目", "产业", "行业", "业务", "板块", "门店", "景区", "班组", "省份", "地区",
+          "镇", "乡", "县", "区", "市", "省")
+
+
+def _asked_kind(text: str) -> str | None:
+    """The kind of item a list question names: 哪个街道, 各区县里, 列出来的乡镇中."""
+    kinds = "|".join(_KINDS)
+    m = re.search(r"(?:哪(?:个|一个|家|座|所|些)?|各|几个|这些|列出(?:来)?的|点名的)(" + kinds + ")", text) or \
+        re.search(r"(" + kinds + r")(?:里|中|之中|当中)", text)
+    return m.group(1) if m else None
+
+
+def _alike(items: list[tuple[str, Figure]], kind: str | None) -> bool:
+    """Whether ``items`` make a list to pick the top of: two or more, each with a value, each of
+    the kind asked, or (no kind named) all ending alike (东坪街道, 南苑街道)."""
+    if len(items) < 2 or any(f.value is None for _, f in items):
+        return False
+    if kind:
+        return all(_is_a(label, kind) for label, _ in items)
+    return len({label[-1] for label, _ in items}) == 1
+
+
+def _is_a(label: str, kind: str) -> bool:
+    """Whether an item's name says it is a ``kind`` (东坪街道 a 街道; 丰乐镇 one of 乡镇)."""
+    if kind in label:
+        return True
+    return len(kind) == 2 and kind in ("乡镇", "区县", "县区", "县市", "市县") and label[-1] in kind
+
+
+def _quote_span(text: str, start: int, end: int) -> str:
+    """The text from the part holding ``start`` to the end of the part holding ``end``."""
+    lo = max(text.rfind(ch, 0, start) for ch in "。\n") + 1
+    hi = min([i for i in (text.find("。", end), text.find("\n", end)) if i >= 0] or [len(text)])
+    return text[lo:hi + (1 if hi < len(text) and text[hi] == "。" else 0)].strip()
 
 
 # --------------------------------------------------------------------------- from-to pairs
