@@ -450,3 +450,25 @@ def test_figures_that_make_no_list_of_like_things_crown_nothing(tmp_path):
     })
     assert not a.ask("沧临列出来的区县里新发展会员最少的是哪个？").found
     assert not a.ask("沧临哪一类新发展会员最少？").found              # 会员 and 劳动者 are no list
+
+
+def test_items_named_side_by_side_in_one_sentence_are_taken_together(tmp_path):
+    a = assistant_over(tmp_path, {
+        "a.txt": "株洲市总工会2023年工作报告\n\n2023年，全市筹集帮扶资金5860万元，其中市级财政投入2100万元，"
+                 "各级工会自筹3760万元。全年走访慰问困难职工1.2万户。\n",
+    })
+    ans = a.ask("株洲市2023年的帮扶资金里，市级财政投入和各级工会自筹分别是多少？")
+    assert ans.found and "2100万元" in ans.short and "3760万元" in ans.short
+
+
+def test_side_by_side_needs_each_item_named_at_its_own_figure():
+    from types import SimpleNamespace
+    from qa.answer.strategies import _side_by_side
+
+    def cand(span, left, sentence="甲100人，乙200人。"):
+        return SimpleNamespace(passage=SimpleNamespace(passage_id="p"), sentence=sentence, span=span,
+                               zones=SimpleNamespace(left=left, near_left=left), place=None)
+    assert _side_by_side([("甲", cand((1, 5), "甲")), ("乙", cand((7, 11), "乙"))])
+    assert not _side_by_side([("甲", cand((1, 5), "甲")), ("丙", cand((7, 11), "乙"))])      # 丙 not named
+    assert not _side_by_side([("甲", cand((1, 5), "甲")), ("乙", cand((1, 5), "甲乙"))])     # one figure for two
+    assert not _side_by_side([("甲", cand((1, 5), "甲")), ("乙", cand((7, 11), "乙", "另一句"))])

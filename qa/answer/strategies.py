@@ -55,7 +55,7 @@ class Strategy:
     def ask_items(self, q: Query) -> list[tuple[str, Candidate | None]]:
         """The figure of each item of the question's list, each asked as a question of its own
         (泸州工会会员有多少？ for 泸州、内江、南充…哪个的工会会员最多), or [] without a list."""
-        out = []
+        out, unsure = [], []
         listed = item_questions(q.text, q.places)
         of_places = any(item in q.places for item, _ in listed)
         report = None
@@ -68,14 +68,32 @@ class Strategy:
                           asks=sub.asks if sub.asks not in ("other", "what") else "count")
             # things of one subject (职工总数与工会会员数) come from the report the first was found
             # in, never one from each of two reports; places may each have a report of their own
-            _, cand = self.answerer.answer_query(sub, within=None if of_places or sub.places else report)
+            decision, _ = self.answerer.best(sub, within=None if of_places or sub.places else report)
+            cand = decision.best.candidate if decision.found else None
             report = report or (cand.passage.source if cand is not None else None)
             out.append((item, cand))
+            unsure.append(decision.best.candidate if decision.best is not None and not decision.found
+                          and decision.probability >= 0.3 * decision.threshold else None)
+        if any(c is None for _, c in out) and all(c is not None or u is not None for (_, c), u in zip(out, unsure)):
+            # 市级财政投入2100万元，各级工会自筹3760万元: items each named at its own figure, side by
+            # side in one sentence, are taken together even where one alone was not sure enough
+            both = [(item, c or u) for (item, c), u in zip(out, unsure)]
+            if _side_by_side(both):
+                out = both
         # one mention of a figure answers one item: when the same one wins for several items it
         # is right for one of them at most (实现再就业3210人 for 培训、职业介绍和实现再就业), so
         # none of them takes it
         keys = [_mention(c) for _, c in out]
         return [(item, c if c is None or keys.count(keys[i]) == 1 else None) for i, (item, c) in enumerate(out)]
+
+
+def _side_by_side(items: list[tuple[str, Candidate]]) -> bool:
+    """Whether the figures of a question's items stand in one sentence, each a different one,
+    each named right before it (its item in the words before it in its part of the list)."""
+    cands = [c for _, c in items]
+    if len({(c.passage.passage_id, c.sentence) for c in cands}) != 1 or len({c.span for c in cands}) != len(cands):
+        return False
+    return all(item in c.zones.left or item in c.zones.near_left or c.place == item for item, c in items)
 
 
 class Plain(Strategy):
