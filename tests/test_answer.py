@@ -472,3 +472,10 @@ def test_side_by_side_needs_each_item_named_at_its_own_figure():
     assert not _side_by_side([("甲", cand((1, 5), "甲")), ("丙", cand((7, 11), "乙"))])      # 丙 not named
     assert not _side_by_side([("甲", cand((1, 5), "甲")), ("乙", cand((1, 5), "甲乙"))])     # one figure for two
     assert not _side_by_side([("甲", cand((1, 5), "甲")), ("乙", cand((7, 11), "乙", "另一句"))])
+
+
+@pytest.mark.parametrize("left, total", [("三年来共退还", True), ("累计培训", True), ("共青团员", False),
+                                         ("共同打造", False), ("全市", False)])
+def test_the_words_that_state_a_total(left, total):
+    from qa.answer.strategies import _STATES_TOTAL
+    assert bool(_STATES_TOTAL.search(left)) == total

@@ -530,7 +530,7 @@ class Sum(Strategy):
 
 
 # the words by which a text states a total before its figure (共接待4393件, 累计培训, 合计)
-_STATES_TOTAL = re.compile(r"共(?!同)|合计|累计|总计|总数|总额")
+_STATES_TOTAL = re.compile(r"共(?![同青产享建])|合计|累计|总计|总数|总额")   # not 共同, 共青团, 共产党
 
 
 def list_mates(c: Candidate) -> list[Candidate]:
