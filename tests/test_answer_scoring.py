@@ -218,7 +218,7 @@ def test_calibrator_and_threshold_reach_the_precision_asked():
     y = (rng.random(2000) < 1 / (1 + np.exp(-3 * z))).astype(float)
     F = np.column_stack([z, np.ones(2000)])
     w = fit_calibrator(F, y)
-    assert w[0] > 2.0
+    assert w[0] > 1.5                    # the true slope is 3; the L2 of the fit shrinks it
     p = 1 / (1 + np.exp(-(F @ w)))
     t = choose_threshold(p, y, 0.9)
     assert y[p >= t].mean() >= 0.9 and (p >= t).mean() > 0.2
