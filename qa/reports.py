@@ -353,6 +353,12 @@ def _classify(blocks: list[_Block]) -> str | None:
             b.kind = "caption"
         if b.kind in ("body", "heading"):
             seen.add(key)
+    for prev, b in zip(blocks, blocks[1:]):
+        # a news headline, figures and all (恒远新材2024年营收86.47亿元), right above the lead
+        # that opens with its dateline (本报讯（记者 …）): the article's title
+        if prev.kind == "body" and b.kind == "body" and _DATELINE.match(b.text) and len(prev.text) <= 45 \
+                and not _ends_sentence(prev.text):
+            prev.kind = "heading"
     return date
 
 
@@ -453,7 +459,8 @@ def _repair(blocks: list[_Block]) -> list[_Block]:
     for b in kept:
         if out:
             prev = out[-1]
-            body_break = (prev.kind == "body" and b.kind == "body" and not _ends_sentence(prev.text))
+            body_break = (prev.kind == "body" and b.kind == "body" and not _ends_sentence(prev.text)
+                          and not _DATELINE.match(b.text))      # a dateline opens an article
             word_break = (prev.kind == "heading" and b.kind == "body" and not prev.markdown
                           and not _entity_title(prev.text) and _straddles_word(prev.text, b.text))
             heading_break = (prev.kind == "heading" and b.kind == "heading" and not prev.markdown

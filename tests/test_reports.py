@@ -116,6 +116,19 @@ def test_a_list_in_short_lines_is_kept_with_its_items_apart():
     assert "启动职工" not in r.text and r.dropped.get("caption") == 1
 
 
+def test_a_headline_with_figures_above_a_dateline_is_the_articles_title():
+    raw = ("恒远新材2024年营收86.47亿元 隔膜产能扩至26亿平方米\n\n"
+           "本报讯（记者 孙嘉怡）3月28日晚间，恒远新材发布2024年年度报告。报告期内，公司实现营业收入86.47亿元。\n")
+    r = parse_report(raw, "news.txt")
+    assert [s.title for s in r.sections] == ["恒远新材2024年营收86.47亿元 隔膜产能扩至26亿平方米"]
+    body = [p.text for p in r.paragraphs if not p.heading]
+    assert body and body[0].startswith("本报讯（记者 孙嘉怡）3月28日晚间")   # not glued to the headline
+    # a paragraph OCR broke still runs on into the next
+    r = parse_report("报告\n\n今年以来，全市各级工会积极推进职工书屋建设，全市建成职工书\n\n屋52家，覆盖职工3万人。\n",
+                     "ocr.txt")
+    assert "全市建成职工书屋52家" in r.text
+
+
 def test_the_rows_of_a_table_set_out_in_columns_stay_apart():
     raw = ("集团年度报告\n\n全年完成供水总量3.86亿立方米，同比增长3.4%。\n各分公司供水量完成情况如下：\n"
            "城东分公司  1.12亿立方米  同比增长4.1%\n城西分公司\t0.94亿立方米\t同比增长1.9%\n"
