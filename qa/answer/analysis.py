@@ -329,8 +329,7 @@ def _asked_unit(text: str) -> str | None:
 
 
 def _unit(text: str, asks: str) -> tuple[str | None, str | None, str | None]:
-    unit = unit_class = None
-    unit = _asked_unit(text)
+    unit, unit_class = _asked_unit(text), None
     m2 = re.search(r"多([大高远长重久深宽快])", text)
     dimension = m2.group(1) if m2 else None
     if unit:
