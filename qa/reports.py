@@ -202,13 +202,14 @@ def _listing(lines: list[str]) -> bool:
 _CELLS = re.compile(r"\S(?:[ \t]{2,}|\t|\u3000)\S")
 
 
-def _join_lines(lines: list[str]) -> str:
-    """The lines of a block as one paragraph: glued where OCR broke a sentence, but the rows of
-    a table set out in columns stay apart (；), or its rows run into each other (4.1%城西分公司)."""
+def _join_lines(lines: list[str], listing: bool = False) -> str:
+    """The lines of a block as one paragraph: glued where OCR broke a sentence, but the items of
+    a list (``listing``) and the rows of a table set out in columns stay apart (；), or they run
+    into each other (4.1%城西分公司); a line that ends in punctuation needs no ；."""
     out = lines[0].rstrip()
     for prev, line in zip(lines, lines[1:]):
-        rows = _CELLS.search(prev) and _CELLS.search(line) and not prev.rstrip().endswith(tuple("：:；;，,。"))
-        out += ("；" if rows else "") + line.rstrip()
+        apart = listing or (_CELLS.search(prev) and _CELLS.search(line))
+        out += ("；" if apart and not prev.rstrip().endswith(tuple("：:；;，,。")) else "") + line.rstrip()
     return out
 
 
@@ -314,13 +315,9 @@ def _classify(blocks: list[_Block]) -> str | None:
                 1 for ln in b.text.split("\n") if not ln.strip())
         short_lines = len(lines) >= 2 and all(len(ln) <= 30 for ln in lines) and "。" not in b.text
         listing = short_lines and _listing(lines)
-        if listing:
-            # the items of a list stay apart (额定电压：220V；额定功率：1250W), not glued like
-            # the lines of a paragraph OCR broke
-            flat = "".join(ln + ("" if ln.endswith(("：", ":", "；", ";", "，", ",")) or i == len(lines) - 1 else "；")
-                           for i, ln in enumerate(lines))
-        else:
-            flat = _join_lines(lines)
+        # the items of a list stay apart (额定电压：220V；额定功率：1250W), not glued like the
+        # lines of a paragraph OCR broke
+        flat = _join_lines(lines, listing)
         m = re.match(r"^(#{1,6})\s*(.*)$", flat)
         if m:
             b.markdown, flat = True, m.group(2).strip()

@@ -247,8 +247,14 @@ def test_a_range_with_its_multiplier_on_both_ends_is_one_figure(text, figure, va
     ("1250W大功率IH电磁加热。", "1250W", "measure", "瓦"),
     ("最后实际开了25桌。", "25桌", "count", "桌"),
     ("文件大小在20KB到80KB之间。", "20KB到80KB", "count", "KB"),
+    ("热量大约在750到800千卡之间。", "750到800千卡", "measure", "千卡"),   # 千 of 千卡, not ×1000
+    ("雨前茶价格为每斤1000元至2000元。", "每斤1000元至2000元", "money", "元"),
+    ("卡了十来天没掉秤。", "十来天", "duration", "天"),
+    ("领养人需年满22周岁。", "22周岁", "count", "岁"),
+    ("狂犬疫苗在3月龄以上打。", "3月龄以上", "count", "月龄"),
+    ("装机功率13200千瓦。", "13200千瓦", "measure", "千瓦"),
 ])
-def test_days_written_with_hao_and_everyday_units(text, figure, kind, unit):
+def test_days_everyday_units_ranges_and_ages(text, figure, kind, unit):
     f = next(f for f in find_figures(text) if f.text == figure)
     assert (f.kind, f.unit) == (kind, unit)
 
@@ -286,19 +292,6 @@ def test_shares_said_in_words(text, figure, value, value_hi):
 @pytest.mark.parametrize("text", ["一成不变。", "七成员工到场。", "第一成绩。"])
 def test_cheng_that_is_no_share(text):
     assert not [f for f in find_figures(text) if f.kind == "percent"]
-
-
-@pytest.mark.parametrize("text, figure, kind, unit", [
-    ("热量大约在750到800千卡之间。", "750到800千卡", "measure", "千卡"),   # 千 of 千卡, not ×1000
-    ("雨前茶价格为每斤1000元至2000元。", "每斤1000元至2000元", "money", "元"),
-    ("卡了十来天没掉秤。", "十来天", "duration", "天"),
-    ("领养人需年满22周岁。", "22周岁", "count", "岁"),
-    ("狂犬疫苗在3月龄以上打。", "3月龄以上", "count", "月龄"),
-    ("装机功率13200千瓦。", "13200千瓦", "measure", "千瓦"),
-])
-def test_ranges_approximations_and_ages(text, figure, kind, unit):
-    f = next(f for f in find_figures(text) if f.text == figure)
-    assert (f.kind, f.unit) == (kind, unit)
 
 
 def test_a_change_from_one_figure_to_another_is_no_range():

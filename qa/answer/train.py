@@ -55,7 +55,7 @@ HELD_OUT_SHARE = 0.2
 # candidate, each column scaled to unit variance for the fit so that one L2 weight treats them
 # alike, and each feature kept to its sign. (Out of fold on the fitting questions this beat the
 # nine coverage features used before on every source: average precision of the figure family
-# 0.912 → 0.924, 0.794 → 0.833 on the written texts; an earlier try with every feature,
+# 0.912 → 0.924, 0.78–0.83 → 0.80–0.85 on the written texts; an earlier try with every feature,
 # unscaled and without the written texts, had carried badly to the reports.)
 DECISION_EXTRA: tuple[str, ...] = tuple(feature_names())
 # how much a question of each set weighs in the ranking and in the refusal against a
