@@ -8,10 +8,12 @@ from dataclasses import asdict, dataclass
 
 from .reports import Report
 
-# A sentence ends at 。！？； (and their ASCII forms), with any closing quotes after them.
-_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)")
+# A sentence ends at 。！？； (and their ASCII forms), with any closing quotes after them, or
+# at the end of its line: a line without a full stop (a heading, a byline 县长　沈宏伟, a table
+# row, 防水等级：IPX4) is a sentence of its own, not dropped.
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|$)", re.M)
 # For reading an answer in context, 。！？ only: a clause after ； still belongs to its year.
-_FULL_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|$)")
+_FULL_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|$)", re.M)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def test_replies_come_from_the_template_file():
     ("莎莉公司成立于哪一年？", "公司成立于1939年。", "成立于1939年"),        # the question's verb with 于
     ("南宁有多少个基层工会组织？", "全市基层工会组织8019个。", "8019个"),     # a plain noun stays out
     ("尤金袋鼠的体重大约是多少？", "约只有8公斤重。", "约只有8公斤重"),
+    ("整机重量多少？", "整机重量：6.5公斤", "6.5公斤"),                  # a line that ends at the figure
 ])
 def test_the_short_answer_is_the_answer_phrase_as_printed(question, sentence, expected):
     q = analyze(question)

@@ -84,8 +84,8 @@ def short_text(q: Query, c: Candidate) -> str:
             nxt = n[b:b + 1]
             if nxt and any(t.endswith(nxt) and len(t) >= 2 for t in q.terms) and nxt in "重高长深宽":
                 b += 1                           # 约只有8公斤重 for 体重
-    elif c.kind == "measure" and n[b:b + 1] in "重高长深宽" and any(t.endswith(n[b]) for t in q.terms):
-        b += 1
+    elif c.kind == "measure" and n[b:b + 1] and n[b] in "重高长深宽" and any(t.endswith(n[b]) for t in q.terms):
+        b += 1                               # (a figure that ends its sentence has nothing after it)
     # before: qualifiers (约, 可达, 只有), then one word of the question (体长, 成立于)
     lo = max((m.end() for m in re.finditer(r"[，,；;。！？!?：:（(、\n]", n[:a])), default=0)
     prev_end = max([f.end for f in c.figures if f.end <= c.span[0]] + [lo])
