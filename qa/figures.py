@@ -59,16 +59,19 @@ def parse_chinese_number(text: str) -> float | None:
 
 
 def parse_arabic(text: str) -> float | None:
-    t = fold_width(text).replace(",", "").replace("，", "")
+    t = _THOUSANDS_GAP.sub("", fold_width(text).replace(",", "").replace("，", ""))
     try:
         return float(t)
     except ValueError:
         return None
 
 
+_THOUSANDS_GAP = re.compile(r"(?<=\d)[ \u2009\u202f](?=\d{3})")
+
+
 def parse_number(text: str) -> float | None:
     """Value of a numeral string with an optional 万/亿 tail: "1.5万" → 15000, "三千" → 3000."""
-    t = fold_width(text).strip()
+    t = _THOUSANDS_GAP.sub("", fold_width(text).strip())
     if not t:
         return None
     m = re.fullmatch(r"(\d+(?:,\d{3})*(?:\.\d+)?)(万亿|千万|百万|万|亿|千|百)?", t)
@@ -112,8 +115,8 @@ UNITS = {
     "厘米": ["厘米", "公分", "cm", "CM"], "毫米": ["毫米", "公厘", "mm", "MM"], "英尺": ["英尺", "呎"], "英里": ["英里"], "吨": ["吨"], "公斤": ["公斤", "千克", "kg", "KG", "Kg"], "斤": ["斤"],
     "立方米": ["立方米", "立方", "m³"], "升": ["升"], "毫升": ["毫升", "ml", "mL"],
     "克": ["克", "g"], "小时": ["小时", "个小时", "个多小时", "个半小时", "个钟头", "钟头"], "分钟": ["分钟"], "秒": ["秒"], "天": ["天"], "周": ["周"],
-    "个月": ["个月"], "工作日": ["个工作日", "工作日"], "光年": ["光年"], "年": ["年"], "世纪": ["世纪"], "度": ["度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
-    "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"], "KB": ["KB"], "瓦": ["瓦", "W"], "千卡": ["千卡", "大卡"],
+    "个月": ["个月"], "工作日": ["个工作日", "工作日"], "光年": ["光年"], "年": ["年"], "世纪": ["世纪"], "度": ["摄氏度", "度", "°C", "℃"], "百分点": ["个百分点", "百分点"],
+    "%": ["%", "％"], "GB": ["GB"], "MB": ["MB"], "KB": ["KB"], "瓦": ["瓦", "W"], "千卡": ["千卡", "大卡"], "分贝": ["分贝", "dB"],
     "字": ["字"], "桌": ["桌"], "尾": ["尾"], "节": ["节"], "公里/小时": ["公里/小时", "km/h"],
 }
 _UNIT_OF = {spelling: canon for canon, spellings in UNITS.items() for spelling in spellings}
@@ -135,7 +138,8 @@ UNIT_CLASS = {
 
 _PREFIX_Q = r"约|近|逾|超过|将近|接近|大约|不到|不足|至少|最多|近乎|±|每[\u4e00-\u9fff]{1,4}?(?=\d)"
 _SUFFIX_Q = "左右|以上|以下|上下|之多|有余"
-_AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# thousands set apart by commas (12,345) or, as in some printed and OCR'd text, by a space (1 326)
+_AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u2009\u202f]\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?"
 _NUM = rf"(?:{_AR}|{ROUGH_CN}|[{CN_NUM}]+)"
 _MULT = "(?:万亿|千万|百万|万|亿|千(?![卡瓦克米])|百)"   # 800千卡, 5千米: the unit's 千
 
@@ -153,6 +157,9 @@ _PERCENT_CN = re.compile(rf"(?P<per>[百千])分之(?P<num>{_NUM})")
 _TENTHS = re.compile(r"(?<![一二两三四五六七八九十〇零百千万\d.第之])"
                      r"(?P<num>[一二两三四五六七八九十]|[一二三四五六七八][二三四五六七八九]|\d(?:\.\d)?)成"
                      r"(?![员立为功绩本果熟长交都效型品就不])(?P<suf>左右|以上|以下|多)?")
+# an amount written half in digits the spoken way: 1万8 (18000), 1万8千元, 1万8000元, 3千5左右 (3500)
+_MIXED = re.compile(rf"(?<![\d.])(?P<a>\d{{1,4}})(?P<big>万|千)(?:(?P<d>[1-9])(?P<k>(?<=万\d)千)?|(?<=万)(?P<full>\d{{4}}))"
+                    rf"(?![\d.十百千万亿])(?P<inf>多|余)?(?P<unit>{_UNIT_RE})?(?P<suf>左右|以上|多)?")
 # a race time or a span of clock time: 3分33秒62, 2小时15分
 _CLOCK_RE = re.compile(r"(?:(?P<h>\d{1,3})小时)?(?P<mi>\d{1,3})分(?:钟)?(?P<s>\d{1,2})秒(?P<frac>\d{1,3})?"
                        r"|(?P<h2>\d{1,3})小时(?P<mi2>\d{1,2})分钟?")
@@ -164,7 +171,9 @@ _DATE_RE = re.compile(
     r"|(?P<m3>1[0-2]|0?[1-9])\s*[-—–~至到]\s*(?P<m4>1[0-2]|0?[1-9])\s*月(?:份)?"
     r"|(?P<ca>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))\s*[-—–~至到]\s*(?:次日|翌日)?"
     r"(?P<cb>(?:[01]?\d|2[0-4])\s*(?:[:：]\s*[0-5]\d|[时点](?:\s*[0-5]\d\s*分)?))"
-    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?!龄)(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号](?!线)(?:\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?|份|底|初|中旬|上旬|下旬|末)?"
+    r"|(?P<m2>1[0-2]|0?[1-9])\s*月(?!龄)(?:\s*(?P<d2>3[01]|[12]\d|0?[1-9])\s*[日号](?!线)"
+    r"(?:\s*(?:凌晨|早上|上午|中午|下午|傍晚|晚上|晚)?\s*(?:[01]?\d|2[0-3])\s*[时点](?:\s*[0-5]?\d\s*分)?)?"   # 5月20日晚8点
+    r"|份|底|初|中旬|上旬|下旬|末)?"
     r"|(?P<h>[01]?\d|2[0-3])\s*[时:：点]\s*(?P<mi>[0-5]\d)\s*分?")
 # "存在了1200年", "近1000年来": a number of years, not a year
 _YEARS_LONG = re.compile(r"(?:了|约|近|达|逾|超过|多|长达|历时|经过|经历|有)\s*$")
@@ -327,6 +336,15 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             add(Figure(text[m.start():m.end()], m.start(), m.end(), lo * 10, "%", "percent", m.group("suf") or "",
                        hi * 10 if hi is not None else None))
 
+    for m in _MIXED.finditer(norm):
+        step = 1e4 if m.group("big") == "万" else 1e3
+        rest = int(m.group("full")) if m.group("full") else int(m.group("d")) * step / 10
+        unit = _UNIT_OF.get(m.group("unit") or "", "")
+        kind = "money" if UNIT_CLASS.get(unit) == "money" else "count" if unit else "number"
+        qualifier = "".join(x for x in (m.group("inf"), m.group("suf")) if x)
+        add(Figure(text[m.start():m.end()], m.start(), m.end(),
+                   int(m.group("a")) * step + rest, unit, kind, qualifier))
+
     for m in FIGURE_RE.finditer(norm):
         num = m.group("num")
         chinese = not num[0].isdigit()
@@ -341,6 +359,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
                 continue
             if start > 0 and norm[start - 1] in "第之一上下每同这那该唯统万":
                 continue
+            if num in ("百", "千", "万", "亿"):
+                continue   # 千家万户, 万人空巷: a multiplier alone is no number
             if re.match(rf"[{CN_NUM}]", norm[end:end + 1]) or _in_short_quote(norm, start, end):
                 continue   # “六个一”服务, “三亮”: the name of a programme, not a count
         if _is_code_context(norm, m.start("num"), m.end("num")):
@@ -358,8 +378,10 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             add(Figure(text[start - 1:end], start - 1, end, v, _UNIT_OF.get(unit_text or "", ""), "ordinal"))
             continue
         mult = _MULTIPLIER[m.group("mult")]
-        if m.group("mult") and not unit_text and not chinese and m.group("mult") in "千百":
-            # "3千" alone is rare; "300百" never: a lone 千/百 after digits is a word (千家万户)
+        if m.group("mult") and not unit_text and not chinese and m.group("mult") in "千百" and \
+                not m.group("inf2") and not m.group("suf") and re.match(r"[\u4e00-\u9fff]", norm[m.end("mult"):m.end("mult") + 1]):
+            # a lone 千/百 after digits and before a word is part of the word (3千家万户); at the end
+            # of a clause it is the number's (花了9千。, 8千左右)
             end = m.end("num")
             mult = 1
         v = parse_number(num)

@@ -253,6 +253,8 @@ def test_a_range_with_its_multiplier_on_both_ends_is_one_figure(text, figure, va
     ("领养人需年满22周岁。", "22周岁", "count", "岁"),
     ("狂犬疫苗在3月龄以上打。", "3月龄以上", "count", "月龄"),
     ("装机功率13200千瓦。", "13200千瓦", "measure", "千瓦"),
+    ("水温以80至85摄氏度为宜。", "80至85摄氏度", "count", "度"),      # the unit on the range's end
+    ("噪音：睡眠模式28dB", "28dB", "count", "分贝"),
 ])
 def test_days_everyday_units_ranges_and_ages(text, figure, kind, unit):
     f = next(f for f in find_figures(text) if f.text == figure)
@@ -271,6 +273,30 @@ def test_days_everyday_units_ranges_and_ages(text, figure, kind, unit):
 def test_amounts_said_the_spoken_way(text, figure, value):
     got = [(f.text, f.value) for f in find_figures(text) if f.kind == "number"]
     assert got == ([(figure, value)] if figure else [])
+
+
+@pytest.mark.parametrize("text, figures", [
+    ("水电全部重做大概1万8，", [("1万8", 18000, "number")]),            # not 1万 and 8
+    ("工资1万8千元。", [("1万8千元", 18000, "money")]),                  # not 1万 and 8千元 (8000)
+    ("首付1万8000元。", [("1万8000元", 18000, "money")]),
+    ("花了3千5左右。", [("3千5左右", 3500, "number")]),
+    ("参赛2万5千人。", [("2万5千人", 25000, "count")]),
+    ("共3千余人。", [("3千余人", 3000, "count")]),                       # as before
+    ("带石英石台面，花了9千。", [("9千", 9000, "number")]),              # 千 at a clause's end is the number's
+    ("月薪8千左右。", [("8千左右", 8000, "number")]),
+    ("惠及3千家企业。", [("3千家", 3000, "count")]),
+    ("服务千家万户，", []),                                              # a multiplier alone is no number
+    ("建成站点1 326个。", [("1 326个", 1326, "count")]),                # thousands set apart by a space
+    ("面积1 326.5平方米。", [("1 326.5平方米", 1326.5, "measure")]),
+    ("2023 100人", [("2023", 2023, "number"), ("100人", 100, "count")]),  # not a 2023100
+])
+def test_amounts_written_half_in_digits(text, figures):
+    assert [(f.text, f.value, f.kind) for f in find_figures(text)] == figures
+
+
+def test_a_day_with_its_time_of_day_is_one_date():
+    assert [f.text for f in find_figures("从5月20日晚8点开售，9月5日上午9时30分开幕。")] == \
+        ["5月20日晚8点", "9月5日上午9时30分"]
 
 
 def test_spoken_numerals_read_the_last_digit_by_the_unit_before_it():
