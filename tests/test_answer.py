@@ -203,6 +203,32 @@ def test_who_said_something_is_the_name_by_the_verb_that_names_a_speaker(tmp_pat
     assert a.answerer.rank(q).ranked[0].candidate.text == "刘晓燕"      # named in the dateline
 
 
+def test_lines_without_a_full_stop_are_read_too(tmp_path):
+    """A byline (县长　沈宏伟) and a product's spec lines end without 。: they are sentences too."""
+    a = assistant_over(tmp_path, {
+        "anji.txt": "安吉县2023年政府工作报告\n\n——2023年1月10日在安吉县人民代表大会上\n县长　沈宏伟\n\n"
+                    "过去一年，全县经济运行总体平稳。\n",
+        "heater.txt": "暖阳NY-H22电暖器\n\n产品参数\n额定功率：2200W\n噪音：睡眠模式28dB\n防水等级：IPX4\n"
+                      "整机重量：6.5公斤\n\n用户评价\n冬天用很暖和。\n",
+    })
+    q = a.answerer.resolve("作安吉县政府工作报告的县长是谁？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "沈宏伟"
+    q = a.answerer.resolve("暖阳NY-H22电暖器睡眠模式噪音多少分贝？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "28dB"
+
+
+def test_a_role_is_found_as_the_text_writes_it_and_a_person_noun_stands_for_a_role(tmp_path):
+    a = assistant_over(tmp_path, {
+        "shop.txt": "好物购年中大促收官\n\n好物购集团首席执行官陈晓峰表示，今年成交额创新高。财务负责人王敏介绍了毛利率。\n",
+        "bird.txt": "朱鹮\n\n1981年，鸟类学家刘荫增带领考察队在洋县发现了7只野生朱鹮。\n",
+    })
+    q = a.answerer.resolve("好物购的CEO是谁")
+    best = a.answerer.rank(q).ranked[0].candidate
+    assert (best.text, best.family) == ("陈晓峰", "role")
+    q = a.answerer.resolve("1981年在洋县发现野生朱鹮的鸟类学家是谁？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "刘荫增"
+
+
 def test_a_loose_paraphrase_ranks_the_figure_first_and_is_never_answered_wrong(assistant):
     """The noun counted is the one after 的; 工人 ~ 职工, 帮 ~ 帮扶. So loose a paraphrase sits near
     the fitted threshold (it moves with every refit): the figure must rank first, and the reply

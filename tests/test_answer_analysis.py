@@ -164,6 +164,22 @@ def test_a_person_before_the_question_word_asks_for_a_name(text, asks):
     assert analyze(text).asks == asks
 
 
+@pytest.mark.parametrize("text, roles", [
+    ("南宁市总工会主席是谁？", ("主席",)),                                 # not 总工 of 总工会
+    ("好物购的CEO是谁", ("CEO",)),
+    ("沈曜之他爸叫什么名字？", ("爸",)),
+    ("与徐光启合作翻译《几何原本》的传教士是谁？", ("传教士",)),            # a person noun stands for the role
+    ("南博老大殿是哪位建筑师设计的？", ("建筑师",)),
+    ("1981年发现野生朱鹮的鸟类学家是谁？", ("鸟类学家",)),
+    ("谁发明了电话", ()),
+    ("2024厦门马拉松男子全程冠军是谁？", ("冠军",)),
+    ("这个奖的得主是谁", ("得主",)),
+    ("那个人是谁", ()),                                                  # 人 alone names no one
+])
+def test_the_role_a_who_question_asks(text, roles):
+    assert analyze(text).roles == roles
+
+
 @pytest.mark.parametrize("text, items", [
     ("全区基层工会组建率和入会率各是多少", ["组建率", "入会率"]),
     ("2018年晋升高级技师和技师的各多少人", ["高级技师", "技师"]),

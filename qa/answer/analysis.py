@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from ..figures import _UNIT_OF, _UNIT_RE, UNIT_CLASS, find_figures
 from ..retriever import COMPANY
 from ..lexicon import (MAX_QUESTION_CHARS, alternation, attributes, bare_years, clean_question, find_places, gazetteer,
-                       stopwords, surnames, tokenizer, word_list, word_sections, words)
+                       stopwords, surnames, tokenize, tokenizer, word_list, word_sections, words)
 
 
 ASKS = ("count", "amount", "percent", "measure", "date", "duration", "name", "org", "ordinal", "list",
@@ -192,7 +192,7 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
               unit=unit, unit_class=unit_class, counted=counted, number_values=tuple(numbers),
               orgs=tuple(m.group(0) for m in COMPANY.finditer(text)),
               dimension=dimension if dimension in ("高", "远", "长", "深", "宽", "重") else None,
-              period=period, roles=(_roles(text) or _speaker(text)) if asks == "name" else (), keyword=keyword,
+              period=period, roles=(_roles(text) or _speaker(text) or _person_noun(text)) if asks == "name" else (), keyword=keyword,
               date_grain=("year" if has("date_year", text) else "day" if re.search(r"哪一?天|几号|几月|哪个月|日期", text)
                           else None) if asks == "date" else None,
               more=_more(text) if form in ("compare", "most") else None,
@@ -385,6 +385,22 @@ def _counted(text: str, form: str, places: frozenset[str]) -> str | None:
 # a noun naming a person right before 叫什么/是哪位 (记者, 副厅长, 研究员, 车手, 网友, 种粮大户):
 # the question asks for a name
 _PERSON_BEFORE = re.compile(r"(?:[长员者师手家户主友官]|人员|家长)(?:的名字|名字)?(?:叫什么|是哪位|是什么人|叫啥)")
+
+
+# the noun naming who is asked, right before 是谁/叫什么 (…的传教士是谁, 哪位建筑师设计的): it stands
+# for the role asked when roles.txt has none (a person noun: 学家, 建筑师, 传教士, 外援, 登山者,
+# 冠军, 得主, 候选人)
+_PERSON_NOUN = re.compile(r"([\u4e00-\u9fff]{1,4}?(?:[家师员者手士官援军主人]|人员))(?:的名字|名字)?"
+                          r"(?:是谁|叫什么|是哪位|叫啥|是什么人)|哪位([\u4e00-\u9fff]{1,4}?(?:[家师员者手士官援军主人]|人员))")
+
+
+def _person_noun(text: str) -> tuple[str, ...]:
+    m = _PERSON_NOUN.search(text)
+    if not m:
+        return ()
+    noun = m.group(1) or m.group(2)
+    words = tokenize(noun) or [noun]
+    return (words[-1],) if len(words[-1]) >= 2 else ()
 
 
 def _roles(text: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..figures import Figure, figure_place, figure_time, find_figures, from_to_pairs, group_places
-from ..lexicon import find_places, gazetteer, normalize, surnames, word_list
+from ..lexicon import find_places, gazetteer, normalize, surnames, synonyms, word_list
 from ..passages import Passage, split_sentences
 from ..retriever import Hit, place_match
 from .analysis import Query
@@ -372,7 +372,8 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
     from .matching import modified
     spans: dict[tuple[int, int], int] = {}          # span -> characters from the role asked (-1: none)
     mentioned = False                                # the role asked stands in the sentence
-    for role in q.roles:
+    # the role as the question writes it or as the text may (CEO asked, 首席执行官陈晓峰 written)
+    for role in dict.fromkeys(r for asked in q.roles for r in (asked,) + synonyms().get(asked, ())):
         for m in re.finditer(re.escape(role), nsent):
             if modified(nsent, m.start(), role, q.text):
                 continue  # 副主席 is not 主席
