@@ -271,6 +271,21 @@ def _minus_before(norm: str, start: int) -> str:
     return ""
 
 
+def _kind(unit: str, norm: str, start: int, end: int) -> str:
+    """The kind of a figure in ``unit`` at norm[start:end]."""
+    if unit in ("%", "百分点"):
+        return "percent"
+    if UNIT_CLASS.get(unit) == "money":
+        return "money"
+    if unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪", "工作日"):
+        return "period" if _dates_something(norm, start, end) else "duration"
+    if UNIT_CLASS.get(unit) in ("length", "area", "weight", "volume", "energy", "power", "speed"):
+        return "measure"
+    if not unit:
+        return "number"   # no unit: a code, a hotline, a part of a list … seldom an answer
+    return "count"
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every figure in ``text``, left to right, without overlaps (a new list each call).
 
@@ -340,10 +355,9 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         step = 1e4 if m.group("big") == "万" else 1e3
         rest = int(m.group("full")) if m.group("full") else int(m.group("d")) * step / 10
         unit = _UNIT_OF.get(m.group("unit") or "", "")
-        kind = "money" if UNIT_CLASS.get(unit) == "money" else "count" if unit else "number"
         qualifier = "".join(x for x in (m.group("inf"), m.group("suf")) if x)
-        add(Figure(text[m.start():m.end()], m.start(), m.end(),
-                   int(m.group("a")) * step + rest, unit, kind, qualifier))
+        add(Figure(text[m.start():m.end()], m.start(), m.end(), int(m.group("a")) * step + rest, unit,
+                   _kind(unit, norm, m.start(), m.end()), qualifier))
 
     for m in FIGURE_RE.finditer(norm):
         num = m.group("num")
@@ -378,8 +392,8 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
             add(Figure(text[start - 1:end], start - 1, end, v, _UNIT_OF.get(unit_text or "", ""), "ordinal"))
             continue
         mult = _MULTIPLIER[m.group("mult")]
-        if m.group("mult") and not unit_text and not chinese and m.group("mult") in "千百" and \
-                not m.group("inf2") and not m.group("suf") and re.match(r"[\u4e00-\u9fff]", norm[m.end("mult"):m.end("mult") + 1]):
+        lone = m.group("mult") in ("千", "百") and not unit_text and not chinese
+        if lone and not (m.group("inf2") or m.group("suf")) and re.match(r"[\u4e00-\u9fff]", norm[m.end("mult"):][:1]):
             # a lone 千/百 after digits and before a word is part of the word (3千家万户); at the end
             # of a clause it is the number's (花了9千。, 8千左右)
             end = m.end("num")
@@ -409,19 +423,7 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         qualifier = "".join(x for x in (m.group("pre"), m.group("inf1"), m.group("inf2"), m.group("suf")) if x)
         if _ROUGH.fullmatch(num):
             qualifier += "约"
-        if unit in ("%", "百分点"):
-            kind = "percent"
-        elif UNIT_CLASS.get(unit) == "money":
-            kind = "money"
-        elif unit in ("年", "个月", "天", "周", "小时", "分钟", "秒", "世纪", "工作日") and unit != "":
-            kind = "period" if _dates_something(norm, start, end) else "duration"
-        elif UNIT_CLASS.get(unit) in ("length", "area", "weight", "volume", "energy", "power", "speed"):
-            kind = "measure"
-        elif not unit:
-            kind = "number"   # no unit: a code, a hotline, a part of a list … seldom an answer
-        else:
-            kind = "count"
-        add(Figure(text[start:end], start, end, v, unit, kind, qualifier, v2))
+        add(Figure(text[start:end], start, end, v, unit, _kind(unit, norm, start, end), qualifier, v2))
     figures.sort(key=lambda f: f.start)
     # "306、312号", "8个村、2个社区" : a bare number in a list takes the unit of the next item
     for i in range(len(figures) - 1):

@@ -192,7 +192,8 @@ def analyze(question: str, places: frozenset[str] = frozenset()) -> Query:
               unit=unit, unit_class=unit_class, counted=counted, number_values=tuple(numbers),
               orgs=tuple(m.group(0) for m in COMPANY.finditer(text)),
               dimension=dimension if dimension in ("高", "远", "长", "深", "宽", "重") else None,
-              period=period, roles=(_roles(text) or _speaker(text) or _person_noun(text)) if asks == "name" else (), keyword=keyword,
+              period=period, keyword=keyword,
+              roles=(_roles(text) or _speaker(text) or _person_noun(text)) if asks == "name" else (),
               date_grain=("year" if has("date_year", text) else "day" if re.search(r"哪一?天|几号|几月|哪个月|日期", text)
                           else None) if asks == "date" else None,
               more=_more(text) if form in ("compare", "most") else None,
@@ -399,8 +400,8 @@ def _person_noun(text: str) -> tuple[str, ...]:
     if not m:
         return ()
     noun = m.group(1) or m.group(2)
-    words = tokenize(noun) or [noun]
-    return (words[-1],) if len(words[-1]) >= 2 else ()
+    last = (tokenize(noun) or [noun])[-1]           # 鸟类学家 of 野生朱鹮的鸟类学家
+    return (last,) if len(last) >= 2 else ()
 
 
 def _roles(text: str) -> tuple[str, ...]:
