@@ -137,7 +137,12 @@ class Answerer:
                      within: str | None = None) -> tuple[Answer, Candidate | None]:
         """A plain answer to an analysed query, and the candidate it chose (None on a refusal);
         ``within``: from one report only."""
-        decision, ranking = self.best(q, anchor, within=within, only=only)
+        decision, _ = self.best(q, anchor, within=within, only=only)
+        return self.reply(q, decision)
+
+    def reply(self, q: Query, decision: Decision) -> tuple[Answer, Candidate | None]:
+        """The plain answer or refusal a decision on ``q`` makes, and the candidate it chose
+        (None on a refusal): for a strategy that has the decision already."""
         explain = self.explain(decision)
         if decision.found:
             c = decision.best.candidate

@@ -1,5 +1,5 @@
 """Step 6 of answering: strategies, one per form of question, each built on the public steps
-of :class:`~qa.answer.pipeline.Answerer` (``answer_query``, ``rank``, ``best``):
+of :class:`~qa.answer.pipeline.Answerer` (``answer_query``, ``rank``, ``best``, ``reply``):
 
 - :class:`Plain`: one figure, date or name.
 - :class:`Compare`: two or more places (哪个市…更多/最多, A是不是比B多).
@@ -23,7 +23,7 @@ from typing import Sequence
 from ..figures import Figure, figure_time, find_figures, from_to_pairs, group_places
 from ..lexicon import gazetteer, normalize, words
 from ..passages import split_sentences
-from .analysis import Query, item_questions
+from .analysis import TOTAL_GONG, Query, item_questions
 from .followup import continue_from
 from .candidates import Candidate, figure_place_match, figure_zones, year_of
 from .matching import coverage
@@ -504,13 +504,14 @@ class Sum(Strategy):
             if missing:
                 return self._missing(q, missing)
             return sum_answer(q, [c for _, c in items], [item for item, _ in items])
-        decision, _ = self.answerer.best(replace(q, form="plain"))
+        plain = replace(q, form="plain")
+        decision, _ = self.answerer.best(plain)
         if decision.best is None:
             return self._missing(q)
         parts = list_mates(decision.best.candidate)
         if len(parts) < 2 and decision.found and _STATES_TOTAL.search(decision.best.candidate.zones.left):
             # 三年来共退还医药费4000多万元: the text states the total asked; quoted, not added
-            return self.answerer.answer_query(replace(q, form="plain"))[0]
+            return self.answerer.reply(plain, decision)[0]
         if len(parts) < 2 or decision.probability < 0.5 * decision.threshold:
             return self._missing(q)
         return sum_answer(q, parts)
@@ -530,7 +531,7 @@ class Sum(Strategy):
 
 
 # the words by which a text states a total before its figure (共接待4393件, 累计培训, 合计)
-_STATES_TOTAL = re.compile(r"共(?![同青产享建])|合计|累计|总计|总数|总额")   # not 共同, 共青团, 共产党
+_STATES_TOTAL = re.compile(TOTAL_GONG + r"|合计|累计|总计|总数|总额")
 
 
 def list_mates(c: Candidate) -> list[Candidate]:
@@ -586,13 +587,14 @@ class Several(Strategy):
             labels = [item for item, _ in found]
             parts = [c for _, c in found]
         else:
-            decision, _ = self.answerer.best(replace(q, form="plain"))
+            plain = replace(q, form="plain")
+            decision, _ = self.answerer.best(plain)
             if not decision.found:
-                return self.plain(q)
+                return self.answerer.reply(plain, decision)[0]
             parts, missing = list_mates(decision.best.candidate), []
             labels = [""] * len(parts)
             if len(parts) < 2:
-                return self.plain(q)
+                return self.answerer.reply(plain, decision)[0]
         listed = "；".join((f"{n}：" if n else "") + c.text for n, c in zip(labels, parts))
         quote, cites = quote_lines(parts)
         rows = tuple(row(c, c.figure) for c in parts if c.figure is not None)
