@@ -169,6 +169,7 @@ SETS = {  # name: what it is
     "heldout7": "bench/questions/heldout7.jsonl (blind, never fitted on)",
     "heldout8": "bench/questions/heldout8.jsonl (blind, never fitted on)",
     "heldout9": "bench/questions/heldout9.jsonl (blind, never fitted on)",
+    "heldout10": "bench/questions/heldout10.jsonl (blind, never fitted on)",
     "ood": "bench/questions/ood: 16 news, encyclopedia and web texts (blind, never fitted on)",
     "ood2": "bench/questions/ood2: 15 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "ood3": "bench/questions/ood3: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",

@@ -68,7 +68,7 @@ def measure(work: Path) -> dict:
     out = {"threshold": load_model().calibrators["figure"].threshold, "sets": {}}
     build_index(ROOT / "seeds", work / "seeds-index", full=True)
     seeds = Assistant.load(work / "seeds-index")
-    for name in ("heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9"):
+    for name in ("heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"):
         out["sets"][name] = curve(question_points(seeds, ROOT / "bench" / "questions" / f"{name}.jsonl"))
     for folder in ood_sets():
         build_index(folder / "reports", work / f"{folder.name}-index", full=True)
