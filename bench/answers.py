@@ -7,7 +7,7 @@ before the answer pipeline (commit 66bb663) for the "before" column of bench/RES
 
 Sets:
 - the bundled reports: dev.jsonl and bench/questions/*.jsonl (heldout4 is a blind set);
-- bench/questions/ood to ood5: 16, 15, 14, 14 and 14 news, encyclopedia, web and work-report texts
+- bench/questions/ood to ood6: 16, 15, 14, 14, 14 and 14 news, encyclopedia, web and work-report texts
   with their blind questions;
 - the held-out part of the texts written for training (bench/training/written*, split by text);
 - reading comprehension, figure questions (a gold with a digit, at most 8 characters): the
@@ -175,6 +175,7 @@ SETS = {  # name: what it is
     "ood3": "bench/questions/ood3: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "ood4": "bench/questions/ood4: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "ood5": "bench/questions/ood5: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
+    "ood6": "bench/questions/ood6: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "written_heldout": "bench/training/written, the held-out texts",
     "written2_heldout": "bench/training/written2, the held-out texts",
     "written3_heldout": "bench/training/written3, the held-out texts",

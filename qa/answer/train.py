@@ -9,7 +9,7 @@ Sources (read where they are, never copied into the project):
 - bench/training/written to written5: questions over news, encyclopedia, web and work-report
   texts written for training.
 
-The CMRC 2018 trial set and the blind sets (heldout4 to heldout10, ood to ood5) are evaluation sets and are never
+The CMRC 2018 trial set and the blind sets (heldout4 to heldout10, ood to ood6) are evaluation sets and are never
 fitted on. A part of every source is kept out of fitting, split by article (CMRC, XQuAD) or by
 report (the project's sets), and the scores on it are written beside the weights.
 
@@ -128,7 +128,7 @@ def project_items(files: list[Path], seed: int, name: str = "project") -> list[I
 
 # The question sets written for the project (dev.jsonl format), each over its folder of reports:
 # the bundled reports, and texts written in the styles of news, encyclopedia and web pages.
-# The blind sets (bench/questions/heldout4 to heldout10, bench/questions/ood to ood5) are never among them.
+# The blind sets (bench/questions/heldout4 to heldout10, bench/questions/ood to ood6) are never among them.
 QUESTION_SETS = {
     "project": (ROOT / "seeds", [SHARED / "eval" / "dev.jsonl"] +
                 [ROOT / "bench" / "questions" / f"{n}.jsonl" for n in ("extra", "heldout", "heldout2", "heldout3")] +
@@ -527,7 +527,8 @@ def train(work: Path, out: Path, seed: int = 0, limit: int | None = None, l2: fl
                                      "bench/questions/heldout7.jsonl", "bench/questions/heldout8.jsonl",
                                      "bench/questions/heldout9.jsonl", "bench/questions/heldout10.jsonl",
                                      "bench/questions/ood", "bench/questions/ood2", "bench/questions/ood3",
-                                     "bench/questions/ood4", "bench/questions/ood5"]},
+                                     "bench/questions/ood4", "bench/questions/ood5",
+                                     "bench/questions/ood6"]},
         "fit": {fam: f["stats"] for fam, f in families.items()},
         "seconds": round(time.time() - t0, 1),
     }
