@@ -226,6 +226,10 @@ class Figure:
         return asdict(self)
 
 
+# telephone numbers written in groups (400-862-7799, 0715-6608 2271, 010-12345678)
+_PHONE_RE = re.compile(r"(?<![\d.\-])(?:\d{3,4}-\d{3,4}[- ]\d{4}|0\d{2,3}-\d{7,8})(?![\d.万亿元人个名%])")
+
+
 def _is_code_context(text: str, start: int, end: int) -> bool:
     """Digits that are part of a name or code: ISO9000, T-92, "12351" hotline, 4·15, 5·12."""
     before = text[start - 1] if start > 0 else " "
@@ -307,6 +311,10 @@ def _find_figures(text: str) -> tuple[Figure, ...]:
         for i in range(fig.start, fig.end):
             taken[i] = True
         figures.append(fig)
+
+    for m in _PHONE_RE.finditer(norm):         # 400-862-7799, 0715-6608 2271: no figures
+        for i in range(m.start(), m.end()):
+            taken[i] = True
 
     for m in _DATE_RE.finditer(norm):
         if _is_code_context(norm, m.start(), m.end()):

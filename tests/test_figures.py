@@ -332,3 +332,13 @@ def test_a_change_from_one_figure_to_another_is_no_range():
 ])
 def test_a_span_of_days_is_one_date(text, figure):
     assert [f.text for f in find_figures(text) if f.kind == "date"] == [figure]
+
+
+@pytest.mark.parametrize("text", ["售后电话：400-862-7799（工作日）", "咨询电话：0715-6608 2271", "电话：010-12345678"])
+def test_a_telephone_number_is_no_figure(text):
+    assert find_figures(text) == []
+
+
+def test_ranges_and_counts_beside_a_telephone_pattern_stay_figures():
+    assert [f.text for f in find_figures("全长12-15公里，1998-2003年")] == ["12-15公里", "2003年"]
+    assert [f.text for f in find_figures("人数由1200-1500 1600人")][-1] == "1600人"
