@@ -74,6 +74,9 @@ def test_query_terms_leave_out_places_years_and_question_words():
     assert "南宁" not in q.terms and "多少" not in q.terms and "2014" not in " ".join(q.terms)
     assert {"职工", "参加"} <= set(q.terms)
     assert q.counted == "职工" and q.unit == "人"
+    # the measure word asked in is not part of the thing counted
+    assert "专利" in analyze("大桥拿了多少项专利？").terms and "项专利" not in analyze("大桥拿了多少项专利？").terms
+    assert "桥" in analyze("建了几座桥？").terms
 
 
 @pytest.mark.parametrize("question, counted, unit_class", [

@@ -492,6 +492,10 @@ def unknown_places(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
+# 多少 or 几 with the measure word it asks in (多少项, 几座, 多少人次)
+_MEASURE_ASKED = re.compile(r"(?:多少|几)(?:人次|[个项座名位家户所条件次场届批台辆部架只头张份本册])")
+
+
 def content_terms(text: str, q: Query | None = None) -> list[str]:
     """The words of a question that say what is asked: no places, years, question words."""
     stop = stopwords()
@@ -507,6 +511,7 @@ def content_terms(text: str, q: Query | None = None) -> list[str]:
         if f.kind not in ("year", "date") and re.search(r"\d", f.text):    # 一类, 二类 stay: names of kinds
             clean = clean[:f.start] + " " + clean[f.end:]
     clean = _TIME_WORDS.sub(" ", clean)
+    clean = _MEASURE_ASKED.sub(" ", clean)          # 多少项专利: 专利, not 项专利
     clean = _QUESTION_WORDS.sub(" ", clean)
     if q is not None and q.form != "plain":
         for section in ("sum", "several", "more", "less"):
