@@ -141,7 +141,7 @@ def measure(work: Path, quick: bool = False) -> dict:
     for folder in ood_sets():
         out[folder.name] = question_set(build(folder / "reports", work / f"{folder.name}-index"),
                                         folder / "questions.jsonl")
-    for name in ("written", "written2", "written3", "written4", "written5"):
+    for name in ("written", "written2", "written3", "written4", "written5", "written6"):
         folder = ROOT / "bench" / "training" / name
         if not (folder / "questions.jsonl").exists():
             continue
@@ -181,6 +181,7 @@ SETS = {  # name: what it is
     "written3_heldout": "bench/training/written3, the held-out texts",
     "written4_heldout": "bench/training/written4, the held-out texts",
     "written5_heldout": "bench/training/written5, the held-out texts",
+    "written6_heldout": "bench/training/written6, the held-out texts",
     "cmrc_trial": "CMRC 2018 trial, figure questions (never fitted on)",
     "cmrc_train_heldout": "CMRC 2018 train, held-out articles, figure questions",
     "xquad_heldout": "XQuAD zh, held-out articles, figure questions",

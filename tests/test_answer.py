@@ -217,6 +217,38 @@ def test_lines_without_a_full_stop_are_read_too(tmp_path):
     assert a.answerer.rank(q).ranked[0].candidate.text == "28dB"
 
 
+def test_a_labelled_value_is_read_with_its_label(tmp_path):
+    """Spec lines (净重：6.8kg, 防水等级：IPX4): the figure keeps its label, and a value that is no
+    figure (IPX4, a telephone number) is a candidate of its own, ranked apart from the figures."""
+    a = assistant_over(tmp_path, {
+        "heater.txt": "暖阳NY-H22电暖器\n\n产品参数\n品牌：暖阳；型号：NY-H22；额定功率：2200W；防水等级：IPX4；"
+                      "净重：6.8kg；毛重：8.1kg\n售后电话：400-862-7799（工作日9:00—18:00）\n",
+    })
+    q = a.answerer.resolve("暖阳NY-H22净重多少？")
+    assert a.answerer.rank(q).ranked[0].candidate.text == "6.8kg"            # not 8.1kg, 2200W
+    q = a.answerer.resolve("暖阳NY-H22防水等级是多少？")
+    fields = [s.candidate for s in a.answerer.rank(q).ranked if s.candidate.family == "field"]
+    assert [c.text for c in fields] == ["IPX4"]
+    ans = a.ask("暖阳NY-H22防水等级是多少？")
+    assert ans.short == "IPX4" if ans.found else "2200W" not in ans.short       # never a figure for it
+    q = a.answerer.resolve("暖阳电暖器售后电话是多少？")
+    assert [s.candidate.text for s in a.answerer.rank(q).ranked if s.candidate.family == "field"] == ["400-862-7799"]
+
+
+def test_a_part_asked_beside_an_answered_one_is_read_in_its_sentence(tmp_path):
+    """安排多少个重点项目，计划投资多少: the parts of one line ask what one sentence states; a part
+    nearly sure on its own is answered from the sentence of the other part's answer."""
+    a = assistant_over(tmp_path, {
+        "xiling.txt": "西岭区2025年政府工作报告\n\n2025年重点做好以下工作：全年安排重点项目135个，计划完成投资230亿元。"
+                      "新签约亿元以上项目47个，其中10亿元以上项目9个。\n",
+    })
+    ans = a.ask("西岭区2025年打算安排多少个重点项目，计划投资多少？")
+    assert "230亿元" in ans.short
+    assert "135个" in ans.short and ans.found
+    for wrong in ("47个", "9个"):
+        assert wrong not in ans.short
+
+
 def test_a_role_is_found_as_the_text_writes_it_and_a_person_noun_stands_for_a_role(tmp_path):
     a = assistant_over(tmp_path, {
         "shop.txt": "好物购年中大促收官\n\n好物购集团首席执行官陈晓峰表示，今年成交额创新高。财务负责人王敏介绍了毛利率。\n",

@@ -8,7 +8,7 @@ import pytest
 
 from qa import Assistant, build_index
 from qa.answer.analysis import analyze
-from qa.answer.candidates import figure_zones, kind_fits, make_candidates, unit_fits
+from qa.answer.candidates import figure_zones, kind_fits, label_before, label_fit, make_candidates, unit_fits
 from qa.answer.context import Context
 from qa.answer.features import FEATURES, RELATIVE, feature_names, matrix
 from qa.answer.matching import identifiers
@@ -34,7 +34,10 @@ def candidates(corpus, question, text, place=None, date=None, section="", anchor
                             for i, t in enumerate(extra)]
     cands = make_candidates(q, hits)
     ctx = Context(q, corpus, anchor)
-    return q, {c.text: c for c in cands}, ctx
+    by_text = {}
+    for c in cands:                     # a figure before the labelled value of the same text
+        by_text.setdefault(c.text, c)
+    return q, by_text, ctx
 
 
 def f(name, corpus, question, text, answer, **kw):
@@ -58,6 +61,7 @@ BETTER = [
     ("unit_same", "有多少人参加？", "参加的有300人次、200人。", "200人", "300人次"),
     ("unit_people", "有多少职工参加？", "编号12的活动有300名职工参加。", "300名", "12"),
     ("kind_typical", "筹集了多少资金？", "编号3的账户筹集资金50万元。", "50万元", "3"),
+    ("label_asked", "这款电暖器防水等级是多少？", "额定功率：2200W；防水等级：IPX4；净重：6.8kg", "IPX4", "6.8kg"),
     ("bigrams_sentence", "全市职工入会率是多少？", "职工会率92%。女职工占比40%。", "92%", "40%"),
     ("date_grain", "哪一天开幕？", "2008年筹备，8月8日开幕。", "8月8日", "2008年"),
     ("date_order", "俱乐部最早成立于哪一年？", "俱乐部于1909年成立，2005年重组。", "1909年", "2005年"),
@@ -241,6 +245,51 @@ def test_the_unit_asked_decides_which_figures_can_answer(question, figure, fits)
 def test_a_percentage_answers_a_plain_how_much_only_for_a_share_or_a_change(question, figure, fits):
     (f,) = [f for f in find_figures(figure) if f.kind == "percent"]
     assert kind_fits(analyze(question), f) == fits
+
+
+def test_a_value_after_a_colon_keeps_its_label():
+    s = "品牌：暖阳；型号：NY-H22；额定功率：2200W；净重：6.8kg"
+    figs = find_figures(s)
+    zones = {f.text: figure_zones(s, f, figs, (), "", "") for f in figs}
+    assert "净重" in zones["6.8kg"].near_left and "功率" not in zones["6.8kg"].clause
+    assert label_before(s, s.index("6.8kg")) == "净重" and label_before(s, s.index("暖阳")) == "品牌"
+    assert label_before("全年安排重点项目135个", 8) == ""
+
+
+@pytest.mark.parametrize("label, question, fit", [
+    ("防水等级", "暖阳NY-H22防水等级是多少？", 1.0),
+    ("咨询与监督咨询电话", "招聘咨询电话是多少？", 1.0),    # a heading run into the label
+    ("能效等级", "这台能效几级？", 1 / 3),                 # 能效 of 能效 效等 等级
+    ("楼主", "这个帖子是谁发的？", 0.0),
+])
+def test_how_well_a_label_names_what_is_asked(label, question, fit):
+    assert label_fit(label, question) == pytest.approx(fit)
+
+
+def test_labelled_values_are_candidates_when_the_question_names_the_label(corpus):
+    text = "品牌：暖阳 型号：NY-H22；防水等级：IPX4；咨询电话：0715-6608 2271（工作日8:30—12:00）"
+    q, cs, ctx = candidates(corpus, "暖阳电暖器防水等级是多少？", text)
+    fields = {t: c for t, c in cs.items() if c.kind == "field"}
+    assert set(fields) == {"IPX4"} and fields["IPX4"].family == "field" and fields["IPX4"].label == "防水等级"
+    q, cs, ctx = candidates(corpus, "招聘咨询电话是多少？", text)
+    assert [t for t, c in cs.items() if c.kind == "field"] == ["0715-6608 2271"]   # the whole number
+    q, cs, ctx = candidates(corpus, "这款是什么型号？", text)
+    assert [t for t, c in cs.items() if c.kind == "field"] == ["NY-H22"]          # up to the next label
+    q, cs, ctx = candidates(corpus, "这款电暖器的品牌是暖阳吗？", text)
+    assert "暖阳" not in cs                       # the question's own words do not answer it
+
+
+@pytest.mark.parametrize("question, text, thing", [
+    ("被称为“澄湖最美岸线”的是哪里？", "沿湖而建、被称为“澄湖最美岸线”的十里湖堤全长3公里。", "十里湖堤"),
+    ("工厂被叫做“最强大脑”的是什么？", "控制中心被员工们叫做“最强大脑”，24小时运转。", "控制中心"),
+    ("被称为“地毯克星”的是哪款产品？", "不少用户称X7 Pro为“地毯克星”。", "X7 Pro"),
+    ("号称“十里画廊”的是哪条步道？", "号称“十里画廊”的溪谷步道（全长约5.6公里）。", "溪谷步道"),
+])
+def test_the_thing_a_quoted_name_stands_for_is_a_candidate(corpus, question, text, thing):
+    q, cs, ctx = candidates(corpus, question, text)
+    assert cs[thing].family == "field" and FEATURES["label_asked"](q, cs[thing], ctx) == 1.0
+    q, cs, ctx = candidates(corpus, question, text.replace("称", "说").replace("叫做", "说是"))
+    assert thing not in cs                      # only what the text calls so
 
 
 def test_a_part_of_a_list_that_names_only_its_place_takes_the_first_parts_words():

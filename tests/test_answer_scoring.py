@@ -98,6 +98,22 @@ def test_one_threshold_decides():
     assert decide(analyze("有多少个？"), [], model).reason == "nothing"
 
 
+def test_each_family_is_ranked_and_decided_apart_and_the_surest_answers():
+    model = load_model()
+    n = len(feature_names())
+    q = analyze("防水等级是多少？")
+    fig, rival = Scored(_C(), np.ones(n), 9.0), Scored(_C(text="6个"), np.zeros(n), 8.0)
+    field = Scored(_C(family="field", kind="field", text="IPX4"), np.ones(n), 8.5)
+    mixed = decide(q, [fig, field, rival], model)
+    figures, fields = decide(q, [fig, rival], model), decide(q, [field], model)
+    assert figures.runner_up is rival                    # the labelled value is no figure's rival
+    surest = max((figures, fields), key=lambda d: (d.found, d.probability - d.threshold))
+    assert mixed.best is surest.best and mixed.probability == pytest.approx(surest.probability)
+    # the same answer in another passage is not a rival
+    again = Scored(_C(), np.zeros(n), 8.9)
+    assert decide(q, [fig, again, rival], model).runner_up is rival
+
+
 def test_hard_rules_another_place_or_year_cannot_answer():
     q = analyze("2012年南宁有多少会员？")
     assert eligible(q, _C(place_ok=1.0, year=2012))

@@ -75,13 +75,17 @@ class Candidate:
     figures: tuple = field(default=(), compare=False, repr=False)  # every figure of its sentence
     role_gap: int = -1          # a name: characters between it and the role asked (-1: not next to it)
     role_asked: bool = False    # the question asks who holds a role (书记, 导演 …)
+    label: str = ""             # the label it is the value of (净重 of 净重：6.8kg)
 
     @property
     def family(self) -> str:
         """Which fitted weights score it: figure, role (a name next to the role asked), name
-        (any person named), or span (quoted names, lists, organisations)."""
+        (any person named), span (quoted names, lists, organisations) or field (the value after
+        a label: 防水等级：IPX4)."""
         if self.kind == "name":
             return "role" if self.role_asked else "name"
+        if self.kind == "field":
+            return "field"
         return "span" if self.kind in ("org", "quoted", "list") else "figure"
 
     @property
@@ -190,7 +194,11 @@ def segment_of(sentence: str, start: int, end: int) -> str:
 
 
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of [start, end): between the punctuation around it. A value right after a
+    colon keeps its label (净重：6.8kg, 咨询电话：0715-…): the words before the colon say what it is."""
     lo = max((m.end() for m in _BOUNDARY.finditer(sentence, 0, start)), default=0)
+    if lo and sentence[lo - 1] in "：:" and not sentence[lo:start].strip():
+        lo = max((m.end() for m in _BOUNDARY.finditer(sentence, 0, lo - 1)), default=0)
     m = _BOUNDARY.search(sentence, end)
     return lo, (m.start() if m else len(sentence))
 
@@ -204,7 +212,7 @@ def make_candidates(q: Query, hits: list[Hit]) -> list[Candidate]:
     """Every candidate of ``hits`` that can answer ``q``, best passage first; the same span
     in two overlapping passages once."""
     out: list[Candidate] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[tuple[str, int], str]] = set()
     top = hits[0].score if hits and hits[0].score > 0 else 1.0
     for rank, hit in enumerate(hits):
         p = hit.passage
@@ -223,9 +231,10 @@ def make_candidates(q: Query, hits: list[Hit]) -> list[Candidate]:
                 made = _spans(q, p, rank, rel, sentence, nsent, s, before, context)
             else:
                 made = _figures(q, p, rank, rel, sentence, nsent, s, before, context)
+            made += _fields(q, p, rank, rel, sentence, nsent, s, before, context)
             for c in made:
-                if c.key not in seen:
-                    seen.add(c.key)
+                if (c.key, c.family) not in seen:
+                    seen.add((c.key, c.family))
                     out.append(c)
     return out
 
@@ -254,7 +263,7 @@ def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candi
         if wide and not any(qp in gazetteer().provinces for qp in q.places):
             place_ok = -0.5     # 全省累计转移27.4万人，其中漳州市…: the province's, not 漳州's; 三市…: not one's
         out.append(Candidate(p, rank, rel, sentence, s, (f.start, f.end), f.text, f.kind, f, fplace,
-                             place_ok, year, time, zones, pairs, tuple(figs)))
+                             place_ok, year, time, zones, pairs, tuple(figs), label=label_before(nsent, f.start)))
     return out
 
 
@@ -508,4 +517,102 @@ def _spans(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
         text = sentence[a:b].strip("“”\"《》「」") if kind == "quoted" else sentence[a:b]
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), text, kind, None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z))
+    return out
+
+
+# --------------------------------------------------------------------------- labelled values
+
+# a label and its value: 防水等级：IPX4；净重：6.8kg, 咨询电话：0715-6608 2271（工作日…）, 楼主：小鹿
+_LABEL_END = re.compile(r"(?:^|(?<=[；;，,。！？!?、：:\s（）()【】\[\]“”]))([^：:；;，,。！？!?、\s（）()【】\[\]“”]{2,12})[：:][ \u3000]*$")
+_VALUE = re.compile(r"[^；;，,。！？!?\n（(【\[]{1,30}")
+_NEXT_LABEL = re.compile(r"\s+[^\s：:]{1,10}[：:]")
+
+
+def label_before(nsent: str, start: int) -> str:
+    """The label a value at ``start`` follows directly (净重 of 净重：6.8kg), or "": a word of
+    its own before a colon, at the start of a line or after a punctuation mark."""
+    m = _LABEL_END.search(nsent[:start])
+    # its Chinese words (a line run into the one before: 8.1kg售后电话); 23:35, http: are no labels
+    words = re.search(r"[\u4e00-\u9fff]{2,12}$", m.group(1)) if m else None
+    return words.group(0) if words else ""
+
+
+def label_fit(label: str, question: str) -> float:
+    """How well a label names what the question asks: 1 when the question says its last
+    words (咨询电话 of 咨询与监督咨询电话), else the share of its character pairs it says."""
+    if len(label) < 2:
+        return 0.0
+    for n in range(len(label), 1, -1):
+        if label[-n:] in question:
+            return min(n / min(len(label), 4), 1.0)
+    pairs = [label[i:i + 2] for i in range(len(label) - 1)]
+    return sum(pr in question for pr in pairs) / len(pairs)
+
+
+# the questions a thing's name answers (not 为什么被称为“X”)
+_WHAT_OR_WHO = ("what", "other", "place", "name", "org", "list")
+# what a text calls a thing: 被称为“X”的Y, Y被誉为“X”, 称Y为“X”
+_CALLED = r"(?:称为|誉为|称作|称之为|叫做|叫作|号称|美称|戏称|昵称)"
+# the thing named after 的, up to what is said of it (全长3公里, 位于…)
+_NOUN_AFTER = re.compile(r"([^，,。；;！？!?、（(：:\s“”\d]{2,15}?)(?=[，,。；;！？!?、（(：:\s“”\d]|是|位于|全长|总长|占地|"
+                         r"始建|建于|坐落|地处|共有|拥有|成立|已经|将|被|把|$)")
+
+
+def _aliases(q: Query, nsent: str) -> list[tuple[int, int, str]]:
+    """(start, end, the name) of the things ``nsent`` calls by a quoted name the question
+    gives (被称为“澄湖最美岸线”的十里湖堤 for 被称为“澄湖最美岸线”的是哪里)."""
+    out = []
+    if re.search(r"为什么|为何|原因|怎么|如何", q.text):
+        return out                        # why it is so called is not what it is
+    for name in dict.fromkeys(m.group(1) for m in re.finditer(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]", q.text)):
+        for m in re.finditer(r"[“\"「『]" + re.escape(name) + r"[”\"」』]", nsent):
+            a, b = m.span()
+            called = re.search(r"称([^，,。；;“”被]{1,12})为$", nsent[max(0, a - 16):a])
+            if called:                                          # 称Y为“X”
+                lo = a - len(called.group(0)) + 1
+                out.append((lo, lo + len(called.group(1)), name))
+                continue
+            if not re.search(_CALLED + r"$", nsent[max(0, a - 3):a]):
+                continue
+            if nsent[b:b + 1] == "的":                          # 被称为“X”的Y
+                v = _NOUN_AFTER.match(nsent, b + 1)
+                if v:
+                    out.append((v.start(), v.start() + len(v.group(1)), name))
+                continue
+            by = re.search(r"([^，,。；;！？!?：:\s]{2,15})被[^，,。；;“”]{0,8}" + _CALLED + r"$", nsent[max(0, a - 30):a])
+            if by:                                              # Y被职工们称为“X”
+                lo = max(0, a - 30) + by.start(1)
+                out.append((lo, lo + len(by.group(1)), name))
+    return out
+
+
+def _fields(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
+    """The values of labels the question names (防水等级：IPX4 for 防水等级是多少) and the things
+    called by a name it quotes (被称为“设备神医”的是谁 → 邱永福)."""
+    out = []
+    for a, b, name in (_aliases(q, nsent) if q.asks in _WHAT_OR_WHO else ()):
+        c_lo, c_hi = clause_bounds(nsent, a, b)
+        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "field", None, p.place,
+                             place_match(q.places, p.place, p.text), None, "", z, label=name))
+    for m in re.finditer(r"[：:][ \u3000]*", nsent):
+        label = label_before(nsent, m.start() + 1)
+        if not label or label_fit(label, q.text) < 1.0:
+            continue                      # a label the question names, not a word it shares
+        v = _VALUE.match(nsent, m.end())
+        if not v or re.search(r"[“”《》「」]", v.group(0)):
+            continue
+        a, b = v.span()
+        nxt = _NEXT_LABEL.search(nsent, a, b)       # 品牌：暖阳 型号：NY-H22
+        b = nxt.start() if nxt else b
+        while b > a and nsent[b - 1] in " \u3000":
+            b -= 1
+        if b <= a or nsent[a:b] in q.text:
+            continue
+        c_lo, c_hi = clause_bounds(nsent, a, b)
+        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "field", None, p.place,
+                             place_match(q.places, p.place, p.text), None, "", z, label=label))
     return out

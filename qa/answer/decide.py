@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..evaluate import loose as loose_text
 from ..lexicon import gazetteer, modifiers
 from .analysis import Query
 from .candidates import Candidate
@@ -177,9 +178,31 @@ def _report_about(place: str, c: Candidate, corpus: Corpus) -> bool:
 
 
 def decide(q: Query, ranked: list[Scored], model: Model) -> Decision:
-    """Found when the best candidate's probability reaches its family's threshold."""
+    """Found when the best candidate's probability reaches its family's threshold. Each family
+    (figures, and the labelled values beside them) is ranked and calibrated apart, as it was
+    fitted; the family whose best is surest above its threshold answers."""
     if not ranked:
         return Decision(False, None, None, 0.0, "nothing")
+    families: dict[str, list[Scored]] = {}
+    for r in ranked:
+        families.setdefault(r.candidate.family, []).append(r)
+    decisions = [_decide_family(distinct_runner_up(rs), model) for rs in families.values()]
+    return max(decisions, key=lambda d: (d.found, d.probability - d.threshold))
+
+
+def distinct_runner_up(ranked: list[Scored]) -> list[Scored]:
+    """The ranking with the runner-up moved to second place: the best candidate with another
+    answer (the same figure in another passage is not a rival)."""
+    if len(ranked) < 3:
+        if len(ranked) == 2 and loose_text(ranked[0].candidate.text) == loose_text(ranked[1].candidate.text):
+            return ranked[:1]
+        return ranked
+    top = loose_text(ranked[0].candidate.text)
+    rest = [r for r in ranked[1:] if loose_text(r.candidate.text) != top]
+    return [ranked[0]] + rest
+
+
+def _decide_family(ranked: list[Scored], model: Model) -> Decision:
     best = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     fam = best.candidate.family

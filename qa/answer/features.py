@@ -19,7 +19,7 @@ import numpy as np
 
 from ..lexicon import words
 from .analysis import Query
-from .candidates import Candidate, classifier_group
+from .candidates import Candidate, classifier_group, label_fit
 from .context import Context
 from .matching import bigram_share, coverage, head_noun, match, narrower_only, term_score
 from .words import cilin_synonyms, word_vectors
@@ -791,8 +791,15 @@ def bias_span(q: Query, c: Candidate, ctx: Context) -> float:
 
 @feature
 def span_length(q: Query, c: Candidate, ctx: Context) -> float:
-    """How long a quoted or listed answer is (characters / 20, at most 1)."""
-    return min(len(c.text) / 20.0, 1.0) if c.family == "span" else 0.0
+    """How long a quoted, listed or labelled answer is (characters / 20, at most 1)."""
+    return min(len(c.text) / 20.0, 1.0) if c.family in ("span", "field") else 0.0
+
+
+@feature
+def label_asked(q: Query, c: Candidate, ctx: Context) -> float:
+    """The candidate is the value of a label the question names (防水等级：IPX4 for
+    防水等级是多少, 咨询电话：0715-… for 招聘咨询电话): 1 when it says the label's last words."""
+    return label_fit(c.label, q.text) if c.label else 0.0
 
 
 @feature

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import InvalidParameter, InvalidQuestion
-from ..evaluate import loose as loose_text
 from ..lexicon import MAX_QUESTION_CHARS, normalize, strip_markup
 from ..retriever import Hit, Retriever
 from .analysis import Query
@@ -125,13 +124,15 @@ class Answerer:
         why = uncovered(q, self.corpus)
         if why:
             return Decision(False, None, None, 0.0, why[0], why[1]), None
-        if q.asks == "place":
-            return Decision(False, None, None, 0.0, "where"), None
         if not q.terms and q.asks == "other":
             return Decision(False, None, None, 0.0, "nothing"), None
+        if q.asks == "place":
+            # where is not answered, but by the thing a quoted name stands for (被称为“X”的是哪里)
+            only = _fields_only(only)
         ranking = self.rank(q, anchor, within=within, only=only)
-        ranked = _distinct_runner_up(ranking.ranked)
-        return decide(q, ranked, self.model), ranking
+        if q.asks == "place" and not ranking.ranked:
+            return Decision(False, None, None, 0.0, "where"), ranking
+        return decide(q, ranking.ranked, self.model), ranking
 
     def answer_query(self, q: Query, anchor: Candidate | None = None, only=None,
                      within: str | None = None) -> tuple[Answer, Candidate | None]:
@@ -178,13 +179,6 @@ class Answerer:
         return out
 
 
-def _distinct_runner_up(ranked: list[Scored]) -> list[Scored]:
-    """The ranking with the runner-up moved to second place: the best candidate with another
-    answer (the same figure in another passage is not a rival)."""
-    if len(ranked) < 3:
-        if len(ranked) == 2 and loose_text(ranked[0].candidate.text) == loose_text(ranked[1].candidate.text):
-            return ranked[:1]
-        return ranked
-    top = loose_text(ranked[0].candidate.text)
-    rest = [r for r in ranked[1:] if loose_text(r.candidate.text) != top]
-    return [ranked[0]] + rest
+def _fields_only(only):
+    """``only`` narrowed to the labelled values and the things a quoted name stands for."""
+    return lambda c: c.family == "field" and (only is None or only(c))

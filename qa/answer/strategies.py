@@ -636,6 +636,7 @@ class Multi:
             first = first or q
             anchor = choice or anchor
             context.append(part)
+        self._beside(chosen, answers)
         # two parts answered by one mention (评了几名，提名奖几名 → 11名，11名): one of them at most
         # is right, so neither is given
         keys = [_mention(c) for _, c in chosen]
@@ -658,6 +659,28 @@ class Multi:
         return Answer(found, "，".join(shorts), "\n".join(lines), tuple(cites), kind="multi",
                       computed=tuple(x for a in answers for x in a.computed), head=lines[1] if len(lines) > 1 else "",
                       reason="" if found else "multi")
+
+    def _beside(self, chosen: list[tuple[Query, Candidate | None]], answers: list[Answer]) -> None:
+        """A part not sure enough on its own is answered from the sentence another part's answer
+        stands in, when its best candidate there is in that sentence and nearly sure enough
+        (安排重点项目135个，计划完成投资230亿元: the questions of one line ask what one sentence
+        states)."""
+        found = [c for _, c in chosen if c is not None]
+        for i, (q, c) in enumerate(chosen):
+            if c is not None or q.form != "plain" or not found:
+                continue
+            other = found[0]
+            decision, _ = self.answerer.best(q, anchor=other, within=other.passage.source)
+            best = decision.best.candidate if decision.best is not None else None
+            if best is None or decision.probability < BESIDE * decision.threshold or \
+                    (best.passage.passage_id, best.sentence) != (other.passage.passage_id, other.sentence) or \
+                    any(_mention(best) == _mention(x) for x in found):
+                continue
+            answers[i], chosen[i] = self.answerer.reply(q, replace(decision, found=True))[0], (q, best)
+
+
+# how sure a part must be, against its threshold, to be answered beside another part's answer
+BESIDE = 0.5
 
 
 # --------------------------------------------------------------------------- shared pieces
