@@ -239,6 +239,13 @@ def make_candidates(q: Query, hits: list[Hit]) -> list[Candidate]:
     return out
 
 
+def span_zones(nsent: str, a: int, b: int, before: str, context: str) -> Zones:
+    """The text around a name or phrase at [a, b) of a (normalised) sentence."""
+    c_lo, c_hi = clause_bounds(nsent, a, b)
+    return Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
+                 nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+
+
 def _figures(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidate]:
     figs = find_figures(sentence)
     if not figs:
@@ -401,9 +408,7 @@ def _names(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
         name = nsent[a:b]
         if name in q.text or any(name in t or t in name for t in q.terms if len(t) >= 2):
             continue          # a name the question gives is not its answer
-        c_lo, c_hi = clause_bounds(nsent, a, b)
-        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        z = span_zones(nsent, a, b, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "name", None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z, role_gap=gap,
                              role_asked=bool(q.roles)))
@@ -489,9 +494,7 @@ def _orgs(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candidat
             a += 1
         if b - a < 3 or nsent[a:b] in q.text:
             continue
-        c_lo, c_hi = clause_bounds(nsent, a, b)
-        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        z = span_zones(nsent, a, b, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "org", None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z))
     return out
@@ -511,9 +514,7 @@ def _spans(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candida
         inside = nsent[a:b]
         if any(t in inside for t in q.terms if len(t) >= 2) and len(inside) < 6:
             continue
-        c_lo, c_hi = clause_bounds(nsent, a, b)
-        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        z = span_zones(nsent, a, b, before, context)
         text = sentence[a:b].strip("“”\"《》「」") if kind == "quoted" else sentence[a:b]
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), text, kind, None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z))
@@ -591,9 +592,7 @@ def _fields(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candid
     called by a name it quotes (被称为“设备神医”的是谁 → 邱永福)."""
     out = []
     for a, b, name in (_aliases(q, nsent) if q.asks in _WHAT_OR_WHO else ()):
-        c_lo, c_hi = clause_bounds(nsent, a, b)
-        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        z = span_zones(nsent, a, b, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "field", None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z, label=name))
     for m in re.finditer(r"[：:][ \u3000]*", nsent):
@@ -610,9 +609,7 @@ def _fields(q, p, rank, rel, sentence, nsent, s, before, context) -> list[Candid
             b -= 1
         if b <= a or nsent[a:b] in q.text:
             continue
-        c_lo, c_hi = clause_bounds(nsent, a, b)
-        z = Zones(nsent[max(c_lo, a - 10):a], nsent[b:b + 10], nsent[c_lo:a], nsent[b:c_hi], "",
-                  nsent[c_lo:c_hi], segment_of(nsent, a, b), nsent, before, context)
+        z = span_zones(nsent, a, b, before, context)
         out.append(Candidate(p, rank, rel, sentence, s, (a, b), sentence[a:b], "field", None, p.place,
                              place_match(q.places, p.place, p.text), None, "", z, label=label))
     return out
