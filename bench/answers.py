@@ -27,7 +27,6 @@ precision/recall curve (bench.curve → curve.json, curve.png) and the choice of
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -35,25 +34,18 @@ import statistics
 import time
 from pathlib import Path
 
+from qa.answer.train import WRITTEN_SETS, held_out, held_out_reports
 from qa.evaluate import contains
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-HELD_OUT_SHARE = 0.2
 _DIGIT = re.compile(r"[0-9０-９]")
 
 
-def held_out(group: str, seed: int = 0) -> bool:
-    h = hashlib.sha1(f"{seed}:{group}".encode()).digest()
-    return int.from_bytes(h[:4], "big") / 2**32 < HELD_OUT_SHARE
-
-
-def held_out_reports(path: Path, seed: int = 0) -> set[str]:
-    """The texts ``qa train`` keeps out of fitting: a fifth of them, by the hash of their name."""
+def held_out_texts(path: Path, seed: int = 0) -> set[str]:
+    """The texts of a question file that ``qa train`` keeps out of fitting."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    reports = sorted({r["source"] for r in rows if r.get("source")},
-                     key=lambda s: hashlib.sha1(f"{seed}:{s}".encode()).hexdigest())
-    return set(reports[:max(1, round(len(reports) * HELD_OUT_SHARE))])
+    return held_out_reports((r["source"] for r in rows if r.get("source")), seed)
 
 
 def tally(rows: list[dict]) -> dict:
@@ -141,12 +133,12 @@ def measure(work: Path, quick: bool = False) -> dict:
     for folder in ood_sets():
         out[folder.name] = question_set(build(folder / "reports", work / f"{folder.name}-index"),
                                         folder / "questions.jsonl")
-    for name in ("written", "written2", "written3", "written4", "written5", "written6"):
+    for name in WRITTEN_SETS:
         folder = ROOT / "bench" / "training" / name
         if not (folder / "questions.jsonl").exists():
             continue
         a = build(folder / "reports", work / f"{name}-index")
-        held = held_out_reports(folder / "questions.jsonl")
+        held = held_out_texts(folder / "questions.jsonl")
         out[f"{name}_heldout"] = question_set(
             a, folder / "questions.jsonl",
             only=lambda r, n=name, h=held: r["source"] in h if r.get("source") else held_out(f"{n}:questions:{r['id']}"))
@@ -176,12 +168,7 @@ SETS = {  # name: what it is
     "ood4": "bench/questions/ood4: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "ood5": "bench/questions/ood5: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
     "ood6": "bench/questions/ood6: 14 news, encyclopedia, web and work-report texts (blind, never fitted on)",
-    "written_heldout": "bench/training/written, the held-out texts",
-    "written2_heldout": "bench/training/written2, the held-out texts",
-    "written3_heldout": "bench/training/written3, the held-out texts",
-    "written4_heldout": "bench/training/written4, the held-out texts",
-    "written5_heldout": "bench/training/written5, the held-out texts",
-    "written6_heldout": "bench/training/written6, the held-out texts",
+    **{f"{name}_heldout": f"bench/training/{name}, the held-out texts" for name in WRITTEN_SETS},
     "cmrc_trial": "CMRC 2018 trial, figure questions (never fitted on)",
     "cmrc_train_heldout": "CMRC 2018 train, held-out articles, figure questions",
     "xquad_heldout": "XQuAD zh, held-out articles, figure questions",

@@ -62,8 +62,9 @@ DECISION_EXTRA: tuple[str, ...] = tuple(feature_names())
 # reading-comprehension one: the reports are what the assistant is for; the written texts stand
 # for what users add (weighed so, the ranking's held-out top-1 rose on the written texts, 0.81 →
 # 0.84 on written2, and on CMRC held-out articles too)
-SET_WEIGHTS = {"project": 5.0, "written": 3.0, "written2": 3.0, "written3": 3.0, "written4": 3.0, "written5": 3.0,
-               "written6": 3.0}
+# the sets of questions over texts written for training, each in bench/training/<name>/
+WRITTEN_SETS = ("written", "written2", "written3", "written4", "written5", "written6")
+SET_WEIGHTS = {"project": 5.0, **{name: 3.0 for name in WRITTEN_SETS}}
 FAMILIES = ("figure", "role", "name", "span", "field")
 
 
@@ -85,9 +86,16 @@ class Item:
     history: tuple = ()
 
 
-def _held_out(group: str, seed: int) -> bool:
+def held_out(group: str, seed: int = 0) -> bool:
+    """Whether an article (or a question no report answers) is in the fifth kept out of fitting."""
     h = hashlib.sha1(f"{seed}:{group}".encode()).digest()
     return int.from_bytes(h[:4], "big") / 2**32 < HELD_OUT_SHARE
+
+
+def held_out_reports(sources, seed: int = 0) -> set[str]:
+    """The fifth of the reports (at least one), by the hash of their names, kept out of fitting."""
+    reports = sorted(set(sources), key=lambda s: hashlib.sha1(f"{seed}:{s}".encode()).hexdigest())
+    return set(reports[:max(1, round(len(reports) * HELD_OUT_SHARE))])
 
 
 def squad_items(path: Path, name: str, seed: int) -> tuple[dict[str, str], list[Item]]:
@@ -96,7 +104,7 @@ def squad_items(path: Path, name: str, seed: int) -> tuple[dict[str, str], list[
     paragraphs, items = {}, []
     for ai, article in enumerate(data["data"]):
         group = f"{name}:{article.get('id') or article.get('title') or ai}"
-        held = _held_out(group, seed)
+        held = held_out(group, seed)
         for pi, para in enumerate(article["paragraphs"]):
             pid = para.get("id") or f"{name}-{ai:03d}-{pi:02d}"
             paragraphs[pid] = para["context"]
@@ -114,14 +122,12 @@ def project_items(files: list[Path], seed: int, name: str = "project") -> list[I
     for f in files:
         if f.exists():
             rows += [(f.stem, r) for r in read_questions(f)]
-    reports = sorted({r.get("source") for _, r in rows if r.get("source")},
-                     key=lambda s: hashlib.sha1(f"{seed}:{s}".encode()).hexdigest())
-    held_reports = set(reports[:max(1, round(len(reports) * HELD_OUT_SHARE))])
+    held_reports = held_out_reports((r["source"] for _, r in rows if r.get("source")), seed)
     items = []
     for stem, r in rows:
         src = r.get("source")
         group = f"{name}:{src}" if src else f"{name}:{stem}:{r['id']}"
-        held = src in held_reports if src else _held_out(group, seed)
+        held = src in held_reports if src else held_out(group, seed)
         items.append(Item(f"{stem}:{r['id']}", name, r["question"], tuple(r.get("must") or ()), src, group, held,
                           found=bool(r.get("found", True)), project=True, history=tuple(r.get("history") or ())))
     return items
@@ -134,18 +140,8 @@ QUESTION_SETS = {
     "project": (ROOT / "seeds", [SHARED / "eval" / "dev.jsonl"] +
                 [ROOT / "bench" / "questions" / f"{n}.jsonl" for n in ("extra", "heldout", "heldout2", "heldout3")] +
                 [ROOT / "bench" / "training" / "reports_train.jsonl"]),
-    "written": (ROOT / "bench" / "training" / "written" / "reports",
-                [ROOT / "bench" / "training" / "written" / "questions.jsonl"]),
-    "written2": (ROOT / "bench" / "training" / "written2" / "reports",
-                 [ROOT / "bench" / "training" / "written2" / "questions.jsonl"]),
-    "written3": (ROOT / "bench" / "training" / "written3" / "reports",
-                 [ROOT / "bench" / "training" / "written3" / "questions.jsonl"]),
-    "written4": (ROOT / "bench" / "training" / "written4" / "reports",
-                 [ROOT / "bench" / "training" / "written4" / "questions.jsonl"]),
-    "written5": (ROOT / "bench" / "training" / "written5" / "reports",
-                 [ROOT / "bench" / "training" / "written5" / "questions.jsonl"]),
-    "written6": (ROOT / "bench" / "training" / "written6" / "reports",
-                 [ROOT / "bench" / "training" / "written6" / "questions.jsonl"]),
+    **{name: (ROOT / "bench" / "training" / name / "reports", [ROOT / "bench" / "training" / name / "questions.jsonl"])
+       for name in WRITTEN_SETS},
 }
 
 
